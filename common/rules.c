@@ -1,0 +1,405 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+enum val_type { V_STR, V_INT, V_SIZE, V_NAME };
+
+struct key_spec {
+	const char *key;
+	enum val_type type;
+};
+
+struct kind_spec {
+	const char *keyword;
+	unsigned min_words, max_words;	/* positional words */
+	int any_key;			/* backend/real-lib: API=... keys */
+	const struct key_spec *keys;	/* NULL-terminated, when !any_key */
+};
+
+static const struct key_spec device_keys[] = {
+	{ "name", V_STR }, { "uuid", V_STR }, { "cc", V_STR },
+	{ "memory", V_SIZE }, { "sms", V_INT }, { "clock", V_INT },
+	{ "memclock", V_INT }, { "buswidth", V_INT }, { "pci", V_STR },
+	{ "driver", V_STR }, { "cuda", V_INT }, { "index", V_INT },
+	{ NULL, 0 },
+};
+static const struct key_spec sim_keys[] = {
+	{ "launch", V_NAME }, { NULL, 0 },
+};
+static const struct key_spec inject_keys[] = {
+	{ "error", V_NAME }, { "when", V_INT }, { "every", V_INT },
+	{ NULL, 0 },
+};
+
+static const struct kind_spec kinds[RULE_KIND_MAX] = {
+	[RULE_REDIRECT] = { "redirect", 2, 2, 0, (const struct key_spec[]){ { NULL, 0 } } },
+	[RULE_BACKEND] = { "backend", 0, 1, 1, NULL },
+	[RULE_REAL_LIB] = { "real-lib", 0, 0, 1, NULL },
+	[RULE_DEVICE] = { "device", 0, 0, 0, device_keys },
+	[RULE_SIM] = { "sim", 0, 0, 0, sim_keys },
+	[RULE_INJECT] = { "inject", 1, 1, 0, inject_keys },
+};
+
+static const char *const apis[] = { "cuda", "cudart", "cudart12", "cudart13",
+				    "nvml", NULL };
+
+const char *rule_kind_name(enum rule_kind k)
+{
+	return k < RULE_KIND_MAX ? kinds[k].keyword : "?";
+}
+
+static int fail(char *err, size_t errlen, const char *name, unsigned line,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s:%u: ", name, line);
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int rules_parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	static const struct { const char *sfx; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 },
+		{ "MiB", 20 }, { "G", 30 }, { "GiB", 30 }, { "T", 40 },
+		{ "TiB", 40 },
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].sfx)) {
+			if (units[i].shift && v > (~0ull >> units[i].shift))
+				return -1;
+			*out = v << units[i].shift;
+			return 0;
+		}
+	return -1;
+}
+
+static int check_value(enum val_type t, const char *v)
+{
+	unsigned long long n;
+	char *end;
+	switch (t) {
+	case V_STR:
+		return 0;
+	case V_INT:
+		if (!*v)
+			return -1;
+		errno = 0;
+		(void)strtoull(v, &end, 0);
+		return (*end || errno || *v == '-') ? -1 : 0;
+	case V_SIZE:
+		return rules_parse_size(v, &n);
+	case V_NAME:
+		if (!*v)
+			return -1;
+		for (const char *p = v; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+				return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *type_word(enum val_type t)
+{
+	switch (t) {
+	case V_INT: return "a non-negative integer";
+	case V_SIZE: return "a size such as 80GiB";
+	case V_NAME: return "a name or number";
+	default: return "a string";
+	}
+}
+
+/* Split one line into words; returns the count or -1 on an open quote.
+ * Words are written, unquoted, into buf. */
+static int split(const char *line, char **words, int max, char *buf)
+{
+	int n = 0;
+	const char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == max)
+			return -2;
+		words[n++] = buf;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r') {
+			if (*p == '"') {
+				const char *q = strchr(p + 1, '"');
+				if (!q)
+					return -1;
+				memcpy(buf, p + 1, (size_t)(q - p - 1));
+				buf += q - p - 1;
+				p = q + 1;
+			} else {
+				*buf++ = *p++;
+			}
+		}
+		*buf++ = 0;
+	}
+}
+
+static int is_api(const char *s)
+{
+	for (int i = 0; apis[i]; i++)
+		if (!strcmp(s, apis[i]))
+			return 1;
+	return 0;
+}
+
+static int finish_rule(struct rule *r, const struct kind_spec *ks,
+		       const char *name, unsigned line, char *err,
+		       size_t errlen)
+{
+	if (r->nwords < ks->min_words || r->nwords > ks->max_words)
+		return fail(err, errlen, name, line,
+			    "%s takes %u to %u words before KEY=VALUE, got %u",
+			    ks->keyword, ks->min_words, ks->max_words, r->nwords);
+	for (unsigned i = 0; i < r->nkv; i++) {
+		const struct rule_kv *kv = &r->kv[i];
+		if (ks->any_key) {
+			if (!is_api(kv->key))
+				return fail(err, errlen, name, line,
+					    "unknown API '%s' (cuda, cudart, "
+					    "cudart12, cudart13, nvml)", kv->key);
+			if (!*kv->val)
+				return fail(err, errlen, name, line,
+					    "empty value for %s", kv->key);
+			continue;
+		}
+		const struct key_spec *k = ks->keys;
+		while (k->key && strcmp(k->key, kv->key))
+			k++;
+		if (!k->key)
+			return fail(err, errlen, name, line,
+				    "%s: unknown key '%s'", ks->keyword, kv->key);
+		if (check_value(k->type, kv->val))
+			return fail(err, errlen, name, line,
+				    "%s: %s=%s: expected %s", ks->keyword,
+				    kv->key, kv->val, type_word(k->type));
+	}
+	if (r->kind == RULE_BACKEND && r->nwords + r->nkv == 0)
+		return fail(err, errlen, name, line,
+			    "backend needs a value: sim, passthrough or a path");
+	if (r->kind == RULE_REAL_LIB && r->nkv == 0)
+		return fail(err, errlen, name, line,
+			    "real-lib needs API=PATH");
+	if (r->kind == RULE_REDIRECT) {
+		const char *pat = r->words[0];
+		if (!strncmp(pat, "soname:", 7)) {
+			r->match = MATCH_SONAME;
+			pat += 7;
+		} else {
+			r->match = strpbrk(pat, "*?[") ? MATCH_GLOB : MATCH_NAME;
+		}
+		if (!*pat)
+			return fail(err, errlen, name, line, "empty pattern");
+		r->pattern = pat;
+		r->target = r->words[1];
+		if (r->target[0] != '/' && strncmp(r->target, "@lib/", 5))
+			return fail(err, errlen, name, line,
+				    "redirect target '%s' must be an absolute "
+				    "path or @lib/NAME", r->target);
+	}
+	return 0;
+}
+
+static void rule_free(struct rule *r)
+{
+	for (unsigned i = 0; i < r->nwords; i++)
+		free(r->words[i]);
+	for (unsigned i = 0; i < r->nkv; i++) {
+		free(r->kv[i].key);
+		free(r->kv[i].val);
+	}
+	free(r->words);
+	free(r->kv);
+	free(r->origin);
+}
+
+static int parse_line(struct ruleset *rs, const char *name, unsigned lineno,
+		      const char *line, char *err, size_t errlen)
+{
+	enum { MAXW = 64 };
+	char *w[MAXW];
+	char *buf = malloc(strlen(line) + 1);
+	if (!buf)
+		return fail(err, errlen, name, lineno, "out of memory");
+	int n = split(line, w, MAXW, buf);
+	if (n < 0) {
+		free(buf);
+		return fail(err, errlen, name, lineno, n == -1 ?
+			    "unterminated quote" : "too many words");
+	}
+	if (n == 0) {
+		free(buf);
+		return 0;
+	}
+	int kind = -1;
+	for (int k = 0; k < RULE_KIND_MAX; k++)
+		if (!strcmp(w[0], kinds[k].keyword))
+			kind = k;
+	if (kind < 0) {
+		fail(err, errlen, name, lineno,
+		     "unknown directive '%s' (redirect, backend, real-lib, "
+		     "device, sim, inject)", w[0]);
+		free(buf);
+		return -1;
+	}
+	struct rule r = { .kind = (enum rule_kind)kind };
+	r.words = calloc((size_t)n, sizeof(char *));
+	r.kv = calloc((size_t)n, sizeof(struct rule_kv));
+	size_t olen = strlen(name) + 16;
+	r.origin = malloc(olen);
+	int rc = -1;
+	if (!r.words || !r.kv || !r.origin) {
+		fail(err, errlen, name, lineno, "out of memory");
+		goto out;
+	}
+	snprintf(r.origin, olen, "%s:%u", name, lineno);
+	for (int i = 1; i < n; i++) {
+		/* A redirect's words are paths, which may contain '='. */
+		char *eq = kind == RULE_REDIRECT ? NULL : strchr(w[i], '=');
+		if (eq && eq != w[i]) {
+			r.kv[r.nkv].key = strndup(w[i], (size_t)(eq - w[i]));
+			r.kv[r.nkv].val = strdup(eq + 1);
+			if (!r.kv[r.nkv].key || !r.kv[r.nkv].val) {
+				r.nkv++;
+				fail(err, errlen, name, lineno, "out of memory");
+				goto out;
+			}
+			r.nkv++;
+		} else {
+			if (r.nkv) {
+				fail(err, errlen, name, lineno,
+				     "'%s': positional word after KEY=VALUE", w[i]);
+				goto out;
+			}
+			r.words[r.nwords] = strdup(w[i]);
+			if (!r.words[r.nwords]) {
+				fail(err, errlen, name, lineno, "out of memory");
+				goto out;
+			}
+			r.nwords++;
+		}
+	}
+	if (finish_rule(&r, &kinds[kind], name, lineno, err, errlen))
+		goto out;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		struct rule *nv = realloc(rs->v, cap * sizeof(*nv));
+		if (!nv) {
+			fail(err, errlen, name, lineno, "out of memory");
+			goto out;
+		}
+		rs->v = nv;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = r;
+	rc = 0;
+out:
+	if (rc)
+		rule_free(&r);
+	free(buf);
+	return rc;
+}
+
+int rules_parse(struct ruleset *rs, const char *name, const char *text,
+		char *err, size_t errlen)
+{
+	unsigned lineno = 0;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		lineno++;
+		if (memchr(p, 0, len))
+			return fail(err, errlen, name, lineno, "NUL byte");
+		char *line = strndup(p, len);
+		if (!line)
+			return fail(err, errlen, name, lineno, "out of memory");
+		int rc = parse_line(rs, name, lineno, line, err, errlen);
+		free(line);
+		if (rc)
+			return -1;
+		p += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+int rules_parse_file(struct ruleset *rs, const char *path, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t cap = 4096, len = 0;
+	char *text = malloc(cap);
+	for (;;) {
+		if (!text) {
+			fclose(f);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		len += fread(text + len, 1, cap - len - 1, f);
+		if (len < cap - 1)
+			break;
+		cap *= 2;
+		char *nt = realloc(text, cap);
+		if (!nt)
+			free(text);
+		text = nt;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(text);
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	text[len] = 0;
+	if (strlen(text) != len) {
+		free(text);
+		snprintf(err, errlen, "%s: NUL byte in rules file", path);
+		return -1;
+	}
+	int rc = rules_parse(rs, path, text, err, errlen);
+	free(text);
+	return rc;
+}
+
+void rules_free(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		rule_free(&rs->v[i]);
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = rs->cap = 0;
+}
+
+const char *rule_get(const struct rule *r, const char *key)
+{
+	const char *v = NULL;
+	for (unsigned i = 0; i < r->nkv; i++)
+		if (!strcmp(r->kv[i].key, key))
+			v = r->kv[i].val;
+	return v;
+}

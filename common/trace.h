@@ -1,0 +1,83 @@
+/* Writing and reading trace files (format: trace_format.h). */
+#ifndef VGPU_TRACE_H
+#define VGPU_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace_format.h"
+
+/* ---- writer ---- */
+
+struct vt_writer;
+
+#define VT_OPEN_FORCE 0x1	/* replace an existing file instead of O_EXCL */
+
+/* Create PATH (mode 0600, O_EXCL unless VT_OPEN_FORCE) and write the file
+ * header.  On failure returns NULL with errno set. */
+struct vt_writer *vt_writer_open(const char *path, unsigned open_flags,
+				 uint32_t file_flags);
+/* Wrap an already open fd (tests, pipes). */
+struct vt_writer *vt_writer_fdopen(int fd, uint32_t file_flags);
+
+/* Append one complete record (h->size bytes at rec).  Returns 0 or -errno. */
+int vt_write_record(struct vt_writer *w, const void *rec);
+
+/* Append an event with its strings; strs may contain NULL (written as ""). */
+int vt_write_event(struct vt_writer *w, uint32_t kind, uint32_t pid,
+		   uint32_t tid, int32_t result, uint64_t arg,
+		   unsigned nstr, const char *const *strs);
+
+/* Append a function-name table for api. */
+int vt_write_func_table(struct vt_writer *w, uint32_t api,
+			uint32_t first_index, uint32_t count,
+			const char *const *names);
+
+int vt_writer_flush(struct vt_writer *w);
+uint64_t vt_writer_records(const struct vt_writer *w);
+/* Write VT_REC_END, flush and close.  Returns 0 or -errno. */
+int vt_writer_close(struct vt_writer *w);
+
+uint64_t vt_now_ns(void);	/* CLOCK_MONOTONIC */
+
+/* ---- reader ---- */
+
+enum vt_read_status {
+	VT_READ_OK = 0,		/* *rec points at a record */
+	VT_READ_EOF = 1,	/* clean end: a VT_REC_END was seen */
+	VT_READ_TRUNCATED = 2,	/* the stream stops mid-record or without END */
+	VT_READ_CORRUPT = 3,	/* bytes that cannot be a record */
+	VT_READ_IOERR = 4,
+};
+
+struct vt_reader {
+	FILE *f;
+	struct vt_file_header hdr;
+	uint64_t offset;	/* byte offset of the next record */
+	uint64_t records;
+	unsigned char *buf;
+	size_t cap;
+	int seen_end;
+	char err[256];		/* set on TRUNCATED/CORRUPT/IOERR */
+};
+
+/* Open and check the file header.  Returns 0, or -1 with r->err set to a
+ * one-line message naming the file and byte offset. */
+int vt_reader_open(struct vt_reader *r, const char *path);
+/* Same over an in-memory buffer (fuzzing). */
+int vt_reader_open_mem(struct vt_reader *r, const void *data, size_t len);
+/* Next record; the pointer is valid until the next call. */
+enum vt_read_status vt_reader_next(struct vt_reader *r,
+				   const struct vt_rec_hdr **rec);
+void vt_reader_close(struct vt_reader *r);
+
+/* Strings that follow a fixed record part: returns the i-th NUL-terminated
+ * string starting at byte `start` of rec, or NULL when absent/unterminated. */
+const char *vt_rec_string(const struct vt_rec_hdr *rec, size_t start,
+			  unsigned i);
+
+const char *vt_event_kind_name(uint32_t kind);
+const char *vt_api_name(uint32_t api);
+
+#endif

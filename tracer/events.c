@@ -1,0 +1,32 @@
+/* Supervisor events: one call writes the trace record and the -v line. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
+	   uint64_t arg, unsigned nstr, const char *const *strs)
+{
+	pid_t pid = tid > 0 ? target_tgid(tid) : 0;
+	if (s->trace)
+		vt_write_event(s->trace, kind, (uint32_t)pid, (uint32_t)tid,
+			       result, arg, nstr, strs);
+	if (s->opt.verbose <= 0)
+		return;
+	if (kind == VT_EV_OPEN_PASSED && s->opt.verbose < 2)
+		return;
+	char line[8192];
+	int n = snprintf(line, sizeof(line), "vgpu-run: [%d] %s", tid,
+			 vt_event_kind_name(kind));
+	for (unsigned i = 0; i < nstr && n > 0 && (size_t)n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s",
+			      i == 0 ? " " : (kind == VT_EV_OPEN_SERVED ||
+					      kind == VT_EV_RESERVED) ?
+					      (i == 1 ? " <- " : " by ") : " ",
+			      strs[i] ? strs[i] : "");
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    (kind == VT_EV_EXIT || kind == VT_EV_ERROR || kind == VT_EV_RESERVED))
+		snprintf(line + n, sizeof(line) - (size_t)n, " (%d)", result);
+	fprintf(stderr, "%s\n", line);
+}

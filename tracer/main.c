@@ -1,0 +1,239 @@
+/* vgpu-run: command line, rules, then the supervisor. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#ifndef VGPU_VERSION
+#define VGPU_VERSION "0.1"
+#endif
+
+__attribute__((weak)) int report_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "vgpu-run: report mode is not part of this build\n");
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vgpu-run [OPTIONS] -- PROGRAM [ARGS...]\n"
+"       vgpu-run report [--format text|json|chrome|csv|html] [-o OUT] TRACE\n"
+"\n"
+"Runs PROGRAM with the CUDA driver, runtime and NVML libraries it opens\n"
+"served from vGPU handlers, through set-uid steps and mount namespaces.\n"
+"\n"
+"  -o FILE                 write the binary trace to FILE (mode 0600)\n"
+"      --force             replace FILE if it exists\n"
+"  -v                      print supervisor decisions on stderr (-vv: every open)\n"
+"  -c                      print a call summary on stderr at exit\n"
+"      --report FILE       write the full text report to FILE at exit\n"
+"      --rules FILE        read rules from FILE (repeatable; before the defaults)\n"
+"      --rule 'LINE'       one rule line (repeatable)\n"
+"      --redirect NAME=PATH  serve PATH when the program opens NAME (glob or\n"
+"                          soname:NAME allowed)\n"
+"      --backend [API=]VALUE  sim, passthrough or a handler library PATH\n"
+"      --real-lib [API=]PATH  the real NVIDIA library for passthrough\n"
+"      --no-default-rules  do not read the shipped default.rules\n"
+"      --lossy             let trace rings drop records instead of waiting\n"
+"      --trace-syscalls    also trace ioctl/mmap and failing /dev/nvidia* opens\n"
+"      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
+"  -h, --help              this text\n"
+"      --version           print the version\n");
+}
+
+/* Where @lib/ and the shipped rules live: beside our own binary, so a
+ * build tree and an installed tree work the same way. */
+static char *self_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return strdup(".");
+	buf[n] = 0;
+	return strdup(dirname(buf));
+}
+
+static int add_rule_text(struct ruleset *rs, const char *origin,
+			 const char *text)
+{
+	char err[512];
+	if (rules_parse(rs, origin, text, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-run: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* "API=VALUE" or "VALUE" -> a rule line for KEYWORD. */
+static int add_keyword_rule(struct ruleset *rs, const char *opt,
+			    const char *keyword, const char *arg)
+{
+	char line[PATH_MAX + 64];
+	const char *eq = strchr(arg, '=');
+	if (eq && !strchr(arg, '/') ? 1 : (eq && eq < strchr(arg, '/')))
+		snprintf(line, sizeof(line), "%s %.*s=\"%s\"", keyword,
+			 (int)(eq - arg), arg, eq + 1);
+	else if (!strcmp(keyword, "real-lib"))
+		snprintf(line, sizeof(line), "real-lib cuda=\"%s\"", arg);
+	else
+		snprintf(line, sizeof(line), "%s \"%s\"", keyword, arg);
+	return add_rule_text(rs, opt, line);
+}
+
+enum {
+	OPT_FORCE = 256, OPT_REPORT, OPT_RULES, OPT_RULE, OPT_REDIRECT,
+	OPT_BACKEND, OPT_REAL_LIB, OPT_NO_DEFAULT, OPT_LOSSY,
+	OPT_TRACE_SYSCALLS, OPT_TRACE_EXPORT, OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "redirect", required_argument, NULL, OPT_REDIRECT },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "real-lib", required_argument, NULL, OPT_REAL_LIB },
+	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
+	{ "lossy", no_argument, NULL, OPT_LOSSY },
+	{ "trace-syscalls", no_argument, NULL, OPT_TRACE_SYSCALLS },
+	{ "trace-export-tables", no_argument, NULL, OPT_TRACE_EXPORT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_args(struct supervisor *s, int argc, char **argv)
+{
+	int c;
+	char err[512];
+	while ((c = getopt_long(argc, argv, "+o:vch", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': s->opt.trace_path = optarg; break;
+		case 'v': s->opt.verbose++; break;
+		case 'c': s->opt.summary = true; break;
+		case 'h': usage(stdout); exit(0);
+		case OPT_VERSION: printf("vgpu-run %s\n", VGPU_VERSION); exit(0);
+		case OPT_FORCE: s->opt.force = true; break;
+		case OPT_REPORT: s->opt.report_path = optarg; break;
+		case OPT_NO_DEFAULT: s->opt.no_default_rules = true; break;
+		case OPT_LOSSY: s->opt.lossy = true; break;
+		case OPT_TRACE_SYSCALLS: s->opt.trace_syscalls = true; break;
+		case OPT_TRACE_EXPORT: s->opt.trace_export_tables = true; break;
+		case OPT_RULES:
+			if (rules_parse_file(&s->rules, optarg, err, sizeof(err))) {
+				fprintf(stderr, "vgpu-run: %s\n", err);
+				return -1;
+			}
+			break;
+		case OPT_RULE:
+			if (add_rule_text(&s->rules, "--rule", optarg))
+				return -1;
+			break;
+		case OPT_REDIRECT: {
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(stderr, "vgpu-run: --redirect %s: "
+					"expected NAME=PATH\n", optarg);
+				return -1;
+			}
+			char line[PATH_MAX + 64];
+			snprintf(line, sizeof(line), "redirect \"%.*s\" \"%s\"",
+				 (int)(eq - optarg), optarg, eq + 1);
+			if (add_rule_text(&s->rules, "--redirect", line))
+				return -1;
+			break;
+		}
+		case OPT_BACKEND:
+			if (add_keyword_rule(&s->rules, "--backend", "backend",
+					     optarg))
+				return -1;
+			break;
+		case OPT_REAL_LIB:
+			if (add_keyword_rule(&s->rules, "--real-lib", "real-lib",
+					     optarg))
+				return -1;
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "vgpu-run: no program given\n");
+		usage(stderr);
+		return -1;
+	}
+	s->opt.argv = argv + optind;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+
+	static struct supervisor s = { .listener = -1 };
+	s.root = geteuid() == 0;
+	if (parse_args(&s, argc, argv))
+		return 2;
+	char *dir = self_dir();
+	const char *env_libdir = getenv("VGPU_LIBDIR");
+	if (env_libdir) {
+		s.libdir = strdup(env_libdir);
+	} else {
+		size_t n = strlen(dir) + 16;
+		s.libdir = malloc(n);
+		if (s.libdir)
+			snprintf(s.libdir, n, "%s/../lib/vgpu", dir);
+	}
+	if (!s.opt.no_default_rules) {
+		char path[PATH_MAX], err[512];
+		const char *env_rules = getenv("VGPU_DEFAULT_RULES");
+		snprintf(path, sizeof(path), "%s",
+			 env_rules ? env_rules : "");
+		if (!env_rules)
+			snprintf(path, sizeof(path),
+				 "%s/../share/vgpu-run/rules/default.rules", dir);
+		if (access(path, R_OK) == 0 &&
+		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
+			fprintf(stderr, "vgpu-run: %s\n", err);
+			return 2;
+		}
+	}
+	free(dir);
+	char err[1024];
+	if (!s.libdir || served_files_open(&s, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
+		return 2;
+	}
+	if (s.opt.trace_path) {
+		s.trace = vt_writer_open(s.opt.trace_path,
+					 s.opt.force ? VT_OPEN_FORCE : 0,
+					 s.opt.lossy ? VT_FILE_LOSSY : 0);
+		if (!s.trace) {
+			fprintf(stderr, "vgpu-run: %s: %s%s\n", s.opt.trace_path,
+				strerror(errno),
+				errno == EEXIST ? " (use --force to replace it)" : "");
+			return 2;
+		}
+		event(&s, VT_EV_START, 0, 0, 0, (unsigned)argc,
+		      (const char *const *)argv);
+	}
+	reserved_builtin_init();
+	if (spawn_program(&s))
+		return 1;
+	int status = notify_loop(&s);
+	if (s.trace && vt_writer_close(s.trace))
+		fprintf(stderr, "vgpu-run: %s: write failed\n", s.opt.trace_path);
+	return status;
+}

@@ -1,0 +1,370 @@
+/* The notify loop: every notification is answered, whatever happens to
+ * the process that made it, and children are reaped until none is left. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#define PATH_BUF 4096
+#define MAX_ARGS 256
+
+static int respond(int listener, struct seccomp_notif_resp *resp)
+{
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0)
+		return 0;
+	/* ENOENT: the syscall was interrupted or the process died; there is
+	 * no one left to answer. */
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static void answer_continue(struct supervisor *s, uint64_t id)
+{
+	struct seccomp_notif_resp r = {
+		.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+	};
+	respond(s->listener, &r);
+}
+
+static void answer_error(struct supervisor *s, uint64_t id, int err)
+{
+	struct seccomp_notif_resp r = { .id = id, .error = -err };
+	respond(s->listener, &r);
+}
+
+/* Inject fd as the result of the notified open.  Returns the target's fd
+ * number, 0 when the target is gone, or -errno. */
+static int answer_fd(struct supervisor *s, uint64_t id, int fd, int oflags)
+{
+	struct seccomp_notif_addfd a = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)fd,
+		.newfd_flags = (oflags & O_CLOEXEC) ? O_CLOEXEC : 0,
+	};
+	int r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (r >= 0)
+		return r;
+	if (errno == EINVAL) {
+		/* Before 5.14: add the fd, then answer with its number. */
+		a.flags = 0;
+		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		if (r >= 0) {
+			struct seccomp_notif_resp resp = { .id = id, .val = r };
+			respond(s->listener, &resp);
+			return r;
+		}
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static bool still_valid(struct supervisor *s, uint64_t id)
+{
+	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static int reopen_served(const struct served_file *f)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", f->opath_fd);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
+			    const char *path, int oflags)
+{
+	const char *what = "";
+	const char *name = path + strlen(VGPU_RESERVED_PREFIX);
+	int fd = reserved_serve(s, n->pid, name, &what);
+	int res = fd;
+	if (fd >= 0) {
+		res = answer_fd(s, n->id, fd, oflags);
+		close(fd);
+		if (res < 0)
+			answer_error(s, n->id, res);
+	} else {
+		answer_error(s, n->id, fd);
+	}
+	const char *strs[] = { path, what };
+	event(s, VT_EV_RESERVED, n->pid, res, 0, 2, strs);
+}
+
+static void handle_open(struct supervisor *s, struct seccomp_notif *n,
+			int dirfd, uint64_t path_addr, int oflags)
+{
+	char path[PATH_BUF];
+	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
+	if (len < 0 || !still_valid(s, n->id)) {
+		/* Unreadable (a bad pointer: the kernel will say EFAULT) or
+		 * the caller is gone: let the kernel handle it. */
+		answer_continue(s, n->id);
+		return;
+	}
+	if (!strncmp(path, VGPU_RESERVED_PREFIX, strlen(VGPU_RESERVED_PREFIX))) {
+		handle_reserved(s, n, path, oflags);
+		return;
+	}
+	const struct served_file *f = decide_open(s, n->pid, dirfd, path);
+	if (!f) {
+		answer_continue(s, n->id);
+		const char *strs[] = { path };
+		event(s, VT_EV_OPEN_PASSED, n->pid, 0, 0, 1, strs);
+		return;
+	}
+	int fd = reopen_served(f);
+	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
+	if (fd >= 0)
+		close(fd);
+	if (res < 0) {
+		/* The target refused the fd (an LSM, a full fd table): it
+		 * opens its own path instead, and the trace says why. */
+		answer_continue(s, n->id);
+		char msg[PATH_BUF + 256];
+		snprintf(msg, sizeof(msg),
+			 "could not serve %s for %s: %s%s", f->path, path,
+			 strerror(-res), res == -EACCES || res == -EPERM ?
+			 " (a security module refused the file: serve it "
+			 "from a path the program's profile may map)" : "");
+		const char *strs[] = { msg };
+		event(s, VT_EV_ERROR, n->pid, res, 0, 1, strs);
+		if (s->opt.verbose <= 0)
+			fprintf(stderr, "vgpu-run: %s\n", msg);
+		return;
+	}
+	const char *strs[] = { path, f->path, f->rule->origin };
+	event(s, VT_EV_OPEN_SERVED, n->pid, res, 0, 3, strs);
+}
+
+/* Who runs with privileges the exec grants: a set-uid or set-gid file
+ * whose owner differs from the caller, and no_new_privs not set. */
+static void note_exec_privileges(struct supervisor *s, struct seccomp_notif *n,
+				 int dirfd, const char *path, uint64_t *mode,
+				 int32_t *owner)
+{
+	int fd = target_open(n->pid, dirfd, path, O_PATH);
+	struct stat st;
+	*mode = 0;
+	*owner = -1;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		*mode = st.st_mode & (S_ISUID | S_ISGID);
+		*owner = (int32_t)st.st_uid;
+	}
+	close(fd);
+}
+
+static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
+			int dirfd, uint64_t path_addr, uint64_t argv_addr)
+{
+	char path[PATH_BUF];
+	const char *strs[MAX_ARGS + 1];
+	char *argbuf = NULL;
+	unsigned nstr = 0;
+	if (target_read_string(n->pid, path_addr, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "?");
+	strs[nstr++] = path;
+	/* argv: pointers, then strings, each read with the same care. */
+	if (argv_addr) {
+		argbuf = malloc((size_t)MAX_ARGS * 256);
+		for (unsigned i = 0; argbuf && i < MAX_ARGS; i++) {
+			uint64_t p;
+			if (target_read(n->pid, argv_addr + 8 * i, &p, 8) || !p)
+				break;
+			char *slot = argbuf + i * 256;
+			ssize_t r = target_read_string(n->pid, p, slot, 256);
+			if (r == -ENAMETOOLONG)
+				strcpy(slot + 248, "...");
+			else if (r < 0)
+				break;
+			strs[nstr++] = slot;
+		}
+	}
+	uint64_t mode;
+	int32_t owner;
+	note_exec_privileges(s, n, dirfd, path, &mode, &owner);
+	if (!still_valid(s, n->id)) {
+		answer_continue(s, n->id);
+		free(argbuf);
+		return;
+	}
+	/* The thread that execs becomes its process's leader. */
+	target_forget(n->pid);
+	event(s, VT_EV_EXEC, n->pid, owner, mode, nstr, strs);
+	if (mode && !s->nnp) {
+		const char *w[] = {
+			path,
+			"secure execution: the loader ignores LD_PRELOAD, "
+			"LD_LIBRARY_PATH and other LD_* variables",
+		};
+		event(s, VT_EV_SECURE_EXEC, n->pid, owner, mode, 2, w);
+	} else if (mode && s->nnp) {
+		const char *w[] = {
+			"no_new_privs",
+			"the set-uid/set-gid bit of this file is ignored",
+		};
+		event(s, VT_EV_NOTE, n->pid, owner, mode, 2, w);
+	}
+	answer_continue(s, n->id);
+	free(argbuf);
+}
+
+static void handle(struct supervisor *s, struct seccomp_notif *n)
+{
+	const __u64 *a = n->data.args;
+	s->notifications++;
+	switch (n->data.nr) {
+	case SYS_open:
+		handle_open(s, n, AT_FDCWD, a[0], (int)a[1]);
+		return;
+	case SYS_openat:
+		handle_open(s, n, (int)a[0], a[1], (int)a[2]);
+		return;
+	case SYS_openat2: {
+		struct open_how how = { 0 };
+		if (a[3] < sizeof(uint64_t) ||
+		    target_read(n->pid, a[2], &how.flags, sizeof(how.flags)) ||
+		    (how.flags & (O_WRONLY | O_RDWR | O_CREAT | O_PATH))) {
+			answer_continue(s, n->id);
+			return;
+		}
+		handle_open(s, n, (int)a[0], a[1], (int)how.flags);
+		return;
+	}
+	case SYS_execve:
+		handle_exec(s, n, AT_FDCWD, a[0], a[1]);
+		return;
+	case SYS_execveat:
+		handle_exec(s, n, (int)a[0], a[1], a[2]);
+		return;
+	default:
+		answer_continue(s, n->id);
+	}
+}
+
+static void forward_signal(struct supervisor *s, const struct signalfd_siginfo *si)
+{
+	/* A terminal's ^C reaches the whole foreground group, the program
+	 * included: forward only what was sent to vgpu-run alone. */
+	if (si->ssi_code == SI_KERNEL)
+		return;
+	if (s->child > 0 && !s->child_done) {
+		kill(s->child, (int)si->ssi_signo);
+		const char *strs[] = { strsignal((int)si->ssi_signo) };
+		event(s, VT_EV_SIGNAL, s->child, 0, si->ssi_signo, 1, strs);
+	}
+}
+
+/* Returns true when no child is left. */
+static bool reap(struct supervisor *s)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG | __WALL);
+		if (p == 0)
+			return false;
+		if (p < 0)
+			return errno == ECHILD;
+		char desc[64];
+		if (WIFSIGNALED(st))
+			snprintf(desc, sizeof(desc), "killed by %s%s",
+				 strsignal(WTERMSIG(st)),
+				 WCOREDUMP(st) ? " (core dumped)" : "");
+		else
+			snprintf(desc, sizeof(desc), "exited %d",
+				 WEXITSTATUS(st));
+		const char *strs[] = { desc };
+		if (s->trace)
+			vt_write_event(s->trace, VT_EV_EXIT, (uint32_t)p,
+				       (uint32_t)p, st, 0, 1, strs);
+		if (s->opt.verbose > 0)
+			fprintf(stderr, "vgpu-run: [%d] %s\n", p, desc);
+		target_forget(p);
+		if (p == s->child) {
+			s->child_status = st;
+			s->child_done = true;
+		}
+	}
+}
+
+int notify_loop(struct supervisor *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		perror("vgpu-run: signalfd");
+		return 1;
+	}
+	struct seccomp_notif_sizes sz;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		perror("vgpu-run: seccomp(GET_NOTIF_SIZES)");
+		return 1;
+	}
+	struct seccomp_notif *n = calloc(1, sz.seccomp_notif > sizeof(*n) ?
+					    sz.seccomp_notif : sizeof(*n));
+	if (!n)
+		return 1;
+	bool listener_open = true;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = listener_open ? s->listener : -1, .events = POLLIN },
+		};
+		int r = poll(p, 2, 200);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN) {
+			memset(n, 0, sizeof(*n));
+			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)
+				handle(s, n);
+			/* ENOENT: the notifying thread was killed meanwhile. */
+		} else if (p[1].revents & (POLLHUP | POLLERR)) {
+			/* No process runs under the filter any more. */
+			listener_open = false;
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			bool chld = false;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					chld = true;
+				else
+					forward_signal(s, &si);
+			}
+			if (chld && reap(s))
+				break;
+		}
+		if (r == 0) {
+			if (s->trace)
+				vt_writer_flush(s->trace);
+			if (reap(s))
+				break;
+		}
+	}
+	free(n);
+	close(sfd);
+	if (!s->child_done)
+		return 1;
+	if (WIFSIGNALED(s->child_status))
+		return 128 + WTERMSIG(s->child_status);
+	return WEXITSTATUS(s->child_status);
+}

@@ -1,0 +1,106 @@
+/* vgpu-run's supervisor: state shared by its parts. */
+#ifndef VGPU_SUPERVISOR_H
+#define VGPU_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rules.h"
+#include "trace.h"
+
+/* Kernel ABI pieces newer than some distributions' headers. */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS _IOW('!', 4, uint64_t)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define VGPU_RESERVED_PREFIX "/.vgpu/"
+
+struct options {
+	const char *trace_path;		/* -o */
+	bool force;			/* --force */
+	int verbose;			/* -v */
+	bool summary;			/* -c */
+	const char *report_path;	/* --report */
+	bool trace_syscalls;		/* --trace-syscalls */
+	bool lossy;			/* --lossy */
+	bool trace_export_tables;	/* --trace-export-tables */
+	bool no_default_rules;
+	char *const *argv;		/* the program and its arguments */
+};
+
+/* A file a redirect rule serves, checked and held open (O_PATH) from
+ * start-up so every serve hands out the inode that was checked. */
+struct served_file {
+	const struct rule *rule;
+	char *path;			/* after @lib/ expansion */
+	int opath_fd;
+};
+
+struct supervisor {
+	struct options opt;
+	struct ruleset rules;
+	struct served_file *served;	/* one per redirect rule, same order */
+	size_t nserved;
+	char *libdir;			/* where @lib/ points */
+	struct vt_writer *trace;
+	int listener;
+	bool nnp;			/* the filter needed no_new_privs */
+	bool root;
+	pid_t child;			/* the program's first process */
+	int child_status;
+	bool child_done;
+	uint64_t notifications;
+};
+
+/* filter.c: in the child, before exec.  Returns the listener fd or -1 and
+ * sets *nnp when no_new_privs had to be set. */
+int filter_install(bool trace_syscalls, bool *nnp);
+
+/* spawn.c */
+int spawn_program(struct supervisor *s);
+
+/* notify.c: serve notifications and reap children until the tree is
+ * gone.  Returns the exit status for vgpu-run. */
+int notify_loop(struct supervisor *s);
+
+/* target.c: reading the target's memory and view of the filesystem. */
+ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
+int target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+int target_open(pid_t pid, int dirfd, const char *path, int flags);
+pid_t target_tgid(pid_t tid);
+void target_forget(pid_t tid);
+
+/* decide.c */
+const struct served_file *decide_open(struct supervisor *s, pid_t pid,
+				      int dirfd, const char *path);
+int served_files_open(struct supervisor *s, char *err, size_t errlen);
+
+/* reserved.c: the /.vgpu/ table.  A provider returns a new fd (owned by
+ * the caller) or -errno, and names what it served in *what. */
+typedef int (*reserved_fn)(struct supervisor *s, pid_t pid, const char *name,
+			   const char **what);
+void reserved_register(const char *name, bool is_prefix, reserved_fn fn);
+int reserved_serve(struct supervisor *s, pid_t pid, const char *name,
+		   const char **what);
+void reserved_builtin_init(void);
+/* A read-only (sealed) memfd holding text, reopened for the target. */
+int reserved_memfd_text(const char *label, const char *text, size_t len);
+
+/* events.c: every decision goes to the trace and, with -v, to stderr. */
+void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
+	   uint64_t arg, unsigned nstr, const char *const *strs);
+
+/* Shared entry points of optional parts (weak: absent parts say so). */
+int report_main(int argc, char **argv);
+
+#endif

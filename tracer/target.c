@@ -1,0 +1,117 @@
+/* Reading a target's memory and opening files in its view of the
+ * filesystem (its root and cwd may be another mount namespace's). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#define PAGE 4096u
+
+/* process_vm_readv stops short at an unmapped page, so read up to each
+ * page boundary separately: a string that ends just before a hole is
+ * still read whole. */
+ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len)
+{
+	size_t got = 0;
+	while (got + 1 < len) {
+		size_t chunk = PAGE - (size_t)((addr + got) % PAGE);
+		if (chunk > len - 1 - got)
+			chunk = len - 1 - got;
+		struct iovec local = { buf + got, chunk };
+		struct iovec remote = { (void *)(uintptr_t)(addr + got), chunk };
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return got ? -ENAMETOOLONG : -errno;
+		char *nul = memchr(buf + got, 0, (size_t)n);
+		if (nul)
+			return nul - buf;
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+int target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/* Open PATH as the target would resolve it: absolute paths inside its
+ * root (RESOLVE_IN_ROOT keeps symlinks there too), relative ones from its
+ * cwd or the directory fd it passed. */
+int target_open(pid_t pid, int dirfd, const char *path, int flags)
+{
+	char base[64];
+	if (path[0] == '/')
+		snprintf(base, sizeof(base), "/proc/%d/root", pid);
+	else if (dirfd == AT_FDCWD)
+		snprintf(base, sizeof(base), "/proc/%d/cwd", pid);
+	else
+		snprintf(base, sizeof(base), "/proc/%d/fd/%d", pid, dirfd);
+	int bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return -errno;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+		.resolve = path[0] == '/' ? RESOLVE_IN_ROOT : 0,
+	};
+	int fd = (int)syscall(SYS_openat2, bfd, path, &how, sizeof(how));
+	int e = errno;
+	close(bfd);
+	return fd < 0 ? -e : fd;
+}
+
+/* The thread-group id of a thread.  Notifications name threads; reading
+ * /proc on every one would cost more than the round trip itself, so the
+ * answer is cached until the thread execs or is reaped. */
+static struct { pid_t tid, tgid; } tgid_cache[4096];
+
+void target_forget(pid_t tid)
+{
+	if (tid > 0 && tgid_cache[tid % 4096].tid == tid)
+		tgid_cache[tid % 4096].tid = 0;
+}
+
+static pid_t read_tgid(pid_t tid);
+
+pid_t target_tgid(pid_t tid)
+{
+	if (tid <= 0)
+		return 0;
+	if (tgid_cache[tid % 4096].tid == tid)
+		return tgid_cache[tid % 4096].tgid;
+	pid_t tgid = read_tgid(tid);
+	if (tgid) {
+		tgid_cache[tid % 4096].tid = tid;
+		tgid_cache[tid % 4096].tgid = tgid;
+	}
+	return tgid;
+}
+
+static pid_t read_tgid(pid_t tid)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof(p), "/proc/%d/status", tid);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return 0;
+	pid_t tgid = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = (pid_t)strtol(line + 5, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return tgid;
+}
