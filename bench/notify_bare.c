@@ -1,6 +1,8 @@
 /* The baseline for vgpu-run's cost: the least a seccomp-notify supervisor
- * can do.  Same filter flags as vgpu-run, every open answered CONTINUE.
- *   notify_bare PROGRAM ARGS... */
+ * can do.  Same filter flags as vgpu-run; every open answered CONTINUE,
+ * or with --addfd FILE, every open answered with a fresh fd of FILE
+ * (ADDFD + SEND), the least serving a file can cost.
+ *   notify_bare [--addfd FILE] PROGRAM ARGS... */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -14,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -48,9 +51,27 @@ static int install(void)
 	return fd;
 }
 
+/* Serving needs the path: one read of it, then a suffix test. */
+static int wants_served(const struct seccomp_notif *req)
+{
+	char path[256] = "";
+	struct iovec l = { path, sizeof(path) - 1 };
+	struct iovec r = { (void *)(uintptr_t)req->data.args[1], sizeof(path) - 1 };
+	if (process_vm_readv(req->pid, &l, 1, &r, 1, 0) <= 0)
+		return 0;
+	size_t n = strlen(path);
+	return n >= 12 && !strcmp(path + n - 12, "libcuda.so.1");
+}
+
 int main(int argc, char **argv)
 {
 	int sv[2];
+	const char *serve = NULL;
+	if (argc > 3 && !strcmp(argv[1], "--addfd")) {
+		serve = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
 		return 2;
 	pid_t pid = fork();
@@ -86,7 +107,16 @@ int main(int argc, char **argv)
 		struct pollfd p = { lfd, POLLIN, 0 };
 		if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
 			memset(&req, 0, sizeof(req));
-			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
+			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0 && serve &&
+			    req.data.nr == SYS_openat && wants_served(&req)) {
+				int fd = open(serve, O_RDONLY | O_CLOEXEC);
+				struct seccomp_notif_addfd a = {
+					.id = req.id, .flags = SECCOMP_ADDFD_FLAG_SEND,
+					.srcfd = (__u32)fd, .newfd_flags = O_CLOEXEC,
+				};
+				ioctl(lfd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+				close(fd);
+			} else if (req.id) {
 				memset(&resp, 0, sizeof(resp));
 				resp.id = req.id;
 				resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;

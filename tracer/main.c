@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 		      (const char *const *)argv);
 	}
 	reserved_builtin_init();
+	fdpool_init(s.served, s.nserved);
 	if (spawn_program(&s))
 		return 1;
 	int status = notify_loop(&s);

@@ -5,7 +5,7 @@ COMMON_EXTRA_SRC += common/rules.c common/elf_soname.c
 
 $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(EXE_SAN) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS) $(ELF_LIBS) $(TRACER_LIBS)
+	$(CC) $(EXE_SAN) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS) $(ELF_LIBS) $(TRACER_LIBS) -pthread
 
 ALL_TARGETS += $(BIN)/vgpu-run
 INSTALL_BINS += $(BIN)/vgpu-run

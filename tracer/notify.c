@@ -76,14 +76,6 @@ static bool still_valid(struct supervisor *s, uint64_t id)
 	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-static int reopen_served(const struct served_file *f)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", f->opath_fd);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
 			    const char *path, int oflags)
 {
@@ -108,24 +100,34 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 {
 	char path[PATH_BUF];
 	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
-	if (len < 0 || !still_valid(s, n->id)) {
-		/* Unreadable (a bad pointer: the kernel will say EFAULT) or
-		 * the caller is gone: let the kernel handle it. */
+	if (len < 0) {
+		/* A bad pointer: the kernel will answer EFAULT itself. */
 		answer_continue(s, n->id);
 		return;
 	}
-	if (!strncmp(path, VGPU_RESERVED_PREFIX, strlen(VGPU_RESERVED_PREFIX))) {
-		handle_reserved(s, n, path, oflags);
-		return;
-	}
-	const struct served_file *f = decide_open(s, n->pid, dirfd, path);
-	if (!f) {
+	bool reserved = !strncmp(path, VGPU_RESERVED_PREFIX,
+				 strlen(VGPU_RESERVED_PREFIX));
+	const struct served_file *f = reserved ? NULL :
+				      decide_open(s, n->pid, dirfd, path);
+	/* CONTINUE acts on nothing we read, so only an answer of our own
+	 * needs proof that the path came from the caller and not from a
+	 * process that took its pid meanwhile.  Answer first, log after:
+	 * the program waits for the one, not the other. */
+	if (!reserved && !f) {
 		answer_continue(s, n->id);
 		const char *strs[] = { path };
 		event(s, VT_EV_OPEN_PASSED, n->pid, 0, 0, 1, strs);
 		return;
 	}
-	int fd = reopen_served(f);
+	if (!still_valid(s, n->id)) {
+		answer_continue(s, n->id);
+		return;
+	}
+	if (reserved) {
+		handle_reserved(s, n, path, oflags);
+		return;
+	}
+	int fd = fdpool_take(f);
 	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
 	if (fd >= 0)
 		close(fd);

@@ -85,6 +85,10 @@ const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 				      int dirfd, const char *path);
 int served_files_open(struct supervisor *s, char *err, size_t errlen);
 
+/* fdpool.c: a fresh read-only descriptor of a served file (or -errno). */
+void fdpool_init(const struct served_file *files, size_t n);
+int fdpool_take(const struct served_file *f);
+
 /* reserved.c: the /.vgpu/ table.  A provider returns a new fd (owned by
  * the caller) or -errno, and names what it served in *what. */
 typedef int (*reserved_fn)(struct supervisor *s, pid_t pid, const char *name,
