@@ -9,3 +9,10 @@ $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 
 ALL_TARGETS += $(BIN)/vgpu-run
 INSTALL_BINS += $(BIN)/vgpu-run
+
+# Report mode embeds the decode table (common/api_decode.txt) as a C
+# string, so it works from any install without a data file.
+$(OBJ)/exe/tracer/report_decode.o: $(BUILD)/gen/api_decode.inc
+$(BUILD)/gen/api_decode.inc: common/api_decode.txt
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $< >$@
