@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "report.h"
 
@@ -170,7 +171,9 @@ static void diag_unfinished(const struct rpt_view *v, struct findings *f)
 		if (p && p->exited) {
 			char s[64];
 			rpt_fmt_status(p->status, s, sizeof(s));
-			snprintf(st, sizeof(st), ": the process %s inside it", s);
+			snprintf(st, sizeof(st), WIFSIGNALED(p->status) ?
+				 ": the process was %s inside it" :
+				 ": the process %s while it ran", s);
 		} else if (v->end != VT_READ_EOF) {
 			snprintf(st, sizeof(st), ": the trace ends inside it");
 		}

@@ -567,8 +567,9 @@ static struct rpt_library *lib_get(struct rpt_model *m, const char *path,
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (!strstr(base, ".so"))
-		return NULL;
+	const char *so = strstr(base, ".so");
+	if (!so || (so[3] && so[3] != '.'))
+		return NULL;	/* not a shared object ("ld.so.cache") */
 	for (size_t i = 0; i < m->libs.n; i++) {
 		struct rpt_library *l = m->libs.v[i];
 		if (!strcmp(l->name, base))
