@@ -50,13 +50,13 @@ void rpt_json_str(FILE *f, const char *s)
 void rpt_fmt_ns(uint64_t ns, char *buf, size_t len)
 {
 	if (ns < 10000)
-		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
 	else if (ns < 10000000)
-		snprintf(buf, len, "%.2f us", ns / 1e3);
+		snprintf(buf, len, "%.2fus", ns / 1e3);
 	else if (ns < 10000000000ull)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
+		snprintf(buf, len, "%.2fms", ns / 1e6);
 	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
+		snprintf(buf, len, "%.2fs", ns / 1e9);
 }
 
 void rpt_fmt_status(int32_t st, char *buf, size_t len)
