@@ -27,6 +27,8 @@ static const char page_head[] =
 "Rows are threads; nested calls are drawn below their caller.</p>\n"
 "<div id=\"info\"></div><canvas id=\"tl\"></canvas>\n"
 "<p id=\"drawn\" data-drawn=\"0\"></p>\n"
+"<!-- data-drawn: calls drawn; data-painted: coloured canvas pixels (calls,\n"
+"     not grid lines or labels), for automated checks -->\n"
 "<script>\n/* [func, pid, tid, start_ns, dur_ns, depth, failed] */\nvar CALLS=[";
 
 static const char page_js[] =
@@ -49,7 +51,8 @@ static const char page_js[] =
 "  var y=rows[c[1]+'/'+c[2]]*(maxDepth*LH+8)+4+c[5]*LH;var f=FUNCS[c[0]]||['?','?'];\n"
 "  cx.fillStyle=c[6]?'#d33':(colors[f[1]]||'#888');cx.fillRect(x0,y,w,LH-1);drawn++;\n"
 "  if(w>40){cx.fillStyle='#fff';cx.fillText(f[0].slice(0,Math.floor(w/6)),x0+2,y+LH-3);}}\n"
-" var d=document.getElementById('drawn');d.setAttribute('data-drawn',drawn);d.textContent='calls drawn: '+drawn+' of '+CALLS.length+(SKIPPED?' ('+SKIPPED+' more calls were not embedded)':'');}\n"
+" var d=document.getElementById('drawn');d.setAttribute('data-drawn',drawn);d.textContent='calls drawn: '+drawn+' of '+CALLS.length+(SKIPPED?' ('+SKIPPED+' more calls were not embedded)':'');\n"
+" if(!d.hasAttribute('data-painted')){var px=cx.getImageData(LAB,0,cv.width-LAB,cv.height).data,n=0;for(var q=3;q<px.length;q+=4)if(px[q]&&!(px[q-3]==px[q-2]&&px[q-2]==px[q-1]))n++;d.setAttribute('data-painted',n);}}\n"
 "function at(ev){var r=cv.getBoundingClientRect();return view.a+(ev.clientX-r.left-LAB)*(view.b-view.a)/(cv.width-LAB);}\n"
 "cv.addEventListener('wheel',function(ev){ev.preventDefault();var t=at(ev),k=ev.deltaY<0?0.8:1.25;\n"
 " view.a=t-(t-view.a)*k;view.b=t+(view.b-t)*k;if(view.b-view.a<1)view.b=view.a+1;draw();},{passive:false});\n"
