@@ -931,7 +931,8 @@ int rpt_sort_by_name(const char *s, enum rpt_sort *out)
 struct rpt_func **rpt_sorted_funcs(const struct rpt_view *v, enum rpt_sort s)
 {
 	struct rpt_func **f = rpt_calloc(v->nfuncs + 1, sizeof(*f));
-	memcpy(f, v->funcs, v->nfuncs * sizeof(*f));
+	if (v->nfuncs)
+		memcpy(f, v->funcs, v->nfuncs * sizeof(*f));
 	int (*cmp)(const void *, const void *) =
 		s == SORT_CALLS ? cmp_calls : s == SORT_ERRORS ? cmp_errors :
 		s == SORT_NAME ? cmp_name : cmp_time;
