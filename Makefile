@@ -77,7 +77,7 @@ COMMON_SRC := common/trace_write.c common/trace_read.c
 COMMON_EXE_OBJ = $(patsubst %.c,$(OBJ)/exe/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 COMMON_SO_OBJ  = $(patsubst %.c,$(OBJ)/so/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk))
 
 build-all: $(ALL_TARGETS)
 
