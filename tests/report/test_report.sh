@@ -11,12 +11,12 @@ done
 
 # cuInit failing after a failed open: the syscall is attributed to it.
 out=$(report "$T/cuinit-fail.trace")
-want='cuInit returned 999; inside it openat(AT_FDCWD, "/dev/nvidia-uvm", O_RDWR|O_CLOEXEC) failed with EACCES'
-has_code_names && want='cuInit returned CUDA_ERROR_UNKNOWN (999); inside it openat(AT_FDCWD, "/dev/nvidia-uvm", O_RDWR|O_CLOEXEC) failed with EACCES'
+want='cuInit returned CUDA_ERROR_UNKNOWN (999); inside it openat(AT_FDCWD, "/dev/nvidia-uvm", O_RDWR|O_CLOEXEC) failed with EACCES'
 check "diagnosis: cuInit failed after a failed open" grep -qF "* $want" <<<"$out"
 check "errors: the failing syscall is listed inside cuInit" \
 	grep -qF 'inside: openat(AT_FDCWD, "/dev/nvidia-uvm", O_RDWR|O_CLOEXEC) = -1 EACCES' <<<"$out"
-check "errors: out-parameter value decoded" grep -qF 'cudaGetDeviceCount(count=&0) =' <<<"$out"
+check "errors: out-parameter value decoded" grep -qF 'cudaGetDeviceCount(count=&0) = cudaErrorNoDevice (100)' <<<"$out"
+check "decoding: attributes by name" grep -qF 'attrib=CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR (75)' <<<"$(report --format csv "$T/app.trace")"
 
 out=$(report "$T/missing.trace")
 check "diagnosis: the backend lacks functions" \
