@@ -24,7 +24,11 @@ static const char page_head[] =
 "</style></head><body>\n"
 "<h1>vgpu-run report</h1>\n"
 "<h2>Timeline</h2><p>Wheel: zoom at the pointer; drag: pan; double-click: reset. "
-"Rows are threads; nested calls are drawn below their caller.</p>\n"
+"Rows are threads; nested calls are drawn below their caller. "
+"<span style=\"color:#4a7bd0\">&#9632; driver</span> "
+"<span style=\"color:#3ca55c\">&#9632; runtime</span> "
+"<span style=\"color:#c58a1b\">&#9632; NVML</span> "
+"<span style=\"color:#d33\">&#9632; failed or never returned</span></p>\n"
 "<div id=\"info\"></div><canvas id=\"tl\"></canvas>\n"
 "<p id=\"drawn\" data-drawn=\"0\"></p>\n"
 "<!-- data-drawn: calls drawn; data-painted: coloured canvas pixels (calls,\n"
@@ -81,13 +85,23 @@ static void on_call(void *ctx, const struct rpt_call *c)
 	s->n++;
 }
 
+static void on_thread(void *ctx, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct rpt_stream *s = ctx;
+	if (!*name || s->nthreads == STREAM_MAX_THREADS)
+		return;
+	if (!s->threads)
+		s->threads = rpt_calloc(STREAM_MAX_THREADS, sizeof(*s->threads));
+	s->threads[s->nthreads++] = (struct stream_thread){ pid, tid, rpt_strdup(name) };
+}
+
 struct rpt_stream *rpt_html_begin(FILE *f, struct rpt_sink *sink)
 {
 	struct rpt_stream *s = rpt_calloc(1, sizeof(*s));
 	s->f = f;
 	s->cap = HTML_CAP;
 	fputs(page_head, f);
-	*sink = (struct rpt_sink){ .ctx = s, .call = on_call };
+	*sink = (struct rpt_sink){ .ctx = s, .call = on_call, .thread = on_thread };
 	return s;
 }
 
@@ -122,7 +136,21 @@ void rpt_html_finish(struct rpt_stream *s, const struct rpt_view *v)
 		fprintf(f, "%s\"%u/%u\":", i ? "," : "", p->pid, p->pid);
 		rpt_json_str(f, label);
 	}
-	fputs("};\n</script>\n", f);
+	fputs("};\n", f);
+	/* Named threads (the main thread keeps its process label). */
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct stream_thread *t = &s->threads[i];
+		if (t->pid != t->tid) {
+			char label[300];
+			snprintf(label, sizeof(label), "%.200s %u", t->name, t->tid);
+			fprintf(f, "THREADS[\"%u/%u\"]=", t->pid, t->tid);
+			rpt_json_str(f, label);
+			fputs(";\n", f);
+		}
+		free(t->name);
+	}
+	free(s->threads);
+	fputs("</script>\n", f);
 	/* The full text report, rendered by the same code as the text mode. */
 	char *text = NULL;
 	size_t len = 0;

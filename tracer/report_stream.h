@@ -9,6 +9,11 @@ struct rpt_stream {
 	uint64_t n;		/* items written */
 	uint64_t cap;		/* html: most calls embedded */
 	uint64_t skipped;
+	/* html: thread names seen (VT_REC_THREAD), capped */
+	struct stream_thread { uint32_t pid, tid; char *name; } *threads;
+	size_t nthreads;
 };
+
+#define STREAM_MAX_THREADS 4096
 
 #endif
