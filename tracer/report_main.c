@@ -132,6 +132,9 @@ int report_main(int argc, char **argv)
 		fprintf(stderr, "vgpu-run report: %s: %s\n", out_path, strerror(errno));
 		return 2;
 	}
+	/* Timelines are gigabytes for long traces: write in large blocks. */
+	static char outbuf[1 << 20];
+	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
 	int rc = run_report(argv[optind], out, fmt, sort);
 	if (fflush(out) || ferror(out)) {
 		fprintf(stderr, "vgpu-run report: %s: write failed\n",

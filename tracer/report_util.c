@@ -24,8 +24,18 @@ void *rpt_calloc(size_t n, size_t sz)
 
 void rpt_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		/* The common case first: a run of plain characters. */
+		size_t run = 0;
+		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
+		       p[run] != '\\' && p[run] != '<')
+			run++;
+		if (run) {
+			fwrite_unlocked(p, 1, run, f);
+			p += run - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
@@ -41,10 +51,10 @@ void rpt_json_str(FILE *f, const char *s)
 				/* Not necessarily UTF-8: keep JSON valid. */
 				fprintf(f, "\\u%04x", *p);
 			else
-				fputc(*p, f);
+				fputc_unlocked(*p, f);
 		}
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 }
 
 void rpt_fmt_ns(uint64_t ns, char *buf, size_t len)
