@@ -162,12 +162,12 @@ static void on_func_table(struct rpt_model *m, const struct vt_rec_hdr *h)
 	const struct vt_rec_func_table *t = (const void *)h;
 	if (h->size < sizeof(*t))
 		return;
-	for (uint32_t i = 0; i < t->count && t->first_index + i <= 0xffff; i++) {
-		const char *name = vt_rec_string(h, sizeof(*t), i);
+	for (uint64_t i = 0; i < t->count && (uint64_t)t->first_index + i <= 0xffff; i++) {
+		const char *name = vt_rec_string(h, sizeof(*t), (unsigned)i);
 		if (!name)
 			break;
 		uint32_t api = t->api < VT_API_MAX ? t->api : VT_API_NONE;
-		struct rpt_func *f = func_slot(m, VT_FUNC_ID(api, t->first_index + i), true);
+		struct rpt_func *f = func_slot(m, VT_FUNC_ID(api, t->first_index + (uint32_t)i), true);
 		free(f->name);
 		f->name = rpt_strdup(name);
 		f->dec = dec_find(api, name);
