@@ -162,15 +162,19 @@ static void on_func_table(struct rpt_model *m, const struct vt_rec_hdr *h)
 	const struct vt_rec_func_table *t = (const void *)h;
 	if (h->size < sizeof(*t))
 		return;
-	for (uint64_t i = 0; i < t->count && (uint64_t)t->first_index + i <= 0xffff; i++) {
-		const char *name = vt_rec_string(h, sizeof(*t), (unsigned)i);
-		if (!name)
+	/* Walk the names once (vt_rec_string per index would be quadratic). */
+	const char *p = (const char *)h + sizeof(*t), *end = (const char *)h + h->size;
+	uint32_t api = t->api < VT_API_MAX ? t->api : VT_API_NONE;
+	for (uint64_t i = 0; i < t->count && (uint64_t)t->first_index + i <= 0xffff &&
+			     p < end; i++) {
+		const char *nul = memchr(p, 0, (size_t)(end - p));
+		if (!nul)
 			break;
-		uint32_t api = t->api < VT_API_MAX ? t->api : VT_API_NONE;
 		struct rpt_func *f = func_slot(m, VT_FUNC_ID(api, t->first_index + (uint32_t)i), true);
 		free(f->name);
-		f->name = rpt_strdup(name);
-		f->dec = dec_find(api, name);
+		f->name = rpt_strdup(p);
+		f->dec = dec_find(api, p);
+		p = nul + 1;
 	}
 }
 
@@ -537,26 +541,23 @@ static void on_exit_rec(struct rpt_model *m, const struct vt_rec_hdr *h)
 
 /* ---- supervisor events ---- */
 
+/* Strings from..n-1 of a record, joined with blanks (walked once). */
 static char *join_strings(const struct vt_rec_hdr *h, size_t start,
 			  unsigned from, unsigned n)
 {
-	size_t len = 1;
-	for (unsigned i = from; i < n; i++) {
-		const char *s = vt_rec_string(h, start, i);
-		if (!s)
+	const char *p = (const char *)h + start, *end = (const char *)h + h->size;
+	char *out = rpt_calloc(1, (size_t)(end - p) + 1), *o = out;
+	for (unsigned i = 0; i < n && p < end; i++) {
+		const char *nul = memchr(p, 0, (size_t)(end - p));
+		if (!nul)
 			break;
-		len += strlen(s) + 1;
-	}
-	char *out = rpt_calloc(1, len), *o = out;
-	for (unsigned i = from; i < n; i++) {
-		const char *s = vt_rec_string(h, start, i);
-		if (!s)
-			break;
-		if (o != out)
-			*o++ = ' ';
-		size_t k = strlen(s);
-		memcpy(o, s, k);
-		o += k;
+		if (i >= from) {
+			if (o != out)
+				*o++ = ' ';
+			memcpy(o, p, (size_t)(nul - p));
+			o += nul - p;
+		}
+		p = nul + 1;
 	}
 	*o = 0;
 	return out;
