@@ -247,10 +247,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		snprintf(tmp_trace, sizeof(tmp_trace), "/proc/self/fd/%d", fd);
-		s.trace = vt_writer_fdopen(dup(fd), s.opt.lossy ? VT_FILE_LOSSY : 0);
+		/* The writer closes its own copy; fd stays open for reading
+		 * back.  Neither reaches the program (close-on-exec). */
+		int wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		s.trace = wfd >= 0 ? vt_writer_fdopen(wfd, s.opt.lossy ? VT_FILE_LOSSY : 0) : NULL;
 		s.opt.trace_path = tmp_trace;
 		if (!s.trace) {
-			fprintf(stderr, "vgpu-run: temporary trace: out of memory\n");
+			fprintf(stderr, "vgpu-run: temporary trace: %s\n", strerror(errno));
 			return 2;
 		}
 		event(&s, VT_EV_START, 0, 0, 0, (unsigned)argc,
