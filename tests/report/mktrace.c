@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 			for (uint64_t i = 0; i < n; i++) {
 				enter(DRV(F_CTX_GET_DEVICE), pid + t, 0x7ffc0100,
 				      0, 0, cs);
-				now_ticks += (i % 7) * 3;	/* spread latencies */
+				now_ticks += (i * 7919 % 97) * 30; /* 100 ns to 1 us */
 				leave(DRV(F_CTX_GET_DEVICE), pid + t, 0, 0, 1, 0, 0);
 			}
 			if (t + 1 < threads)

@@ -118,3 +118,12 @@ addr=$(nm "$T/prog" | awk '$3 == "caller_of_cuda" { print $1 }')
 "$T/mktrace" --calls 10 --callsite "$T/prog+0x$(printf '%x' $((16#$addr + 5)))" "$T/cs.trace"
 out=$(report "$T/cs.trace")
 check "call site resolved to its symbol" grep -qF "(caller_of_cuda+0x5)" <<<"$out"
+
+# Percentiles from the histogram are within 3% of the exact ones, computed
+# here from every call's duration in the csv.
+exact=$(awk -F, '$4 == "cuCtxGetDevice" { print $6 }' "$T/r.csv" | sort -n |
+	awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); print v[i50], v[i99] }')
+approx=$(report --format summary "$T/app.trace" | awk '$NF == "cuCtxGetDevice" { gsub("ns", "", $6); gsub("ns", "", $7); print $6, $7 }')
+check "p50 and p99 within 3% of exact ($approx vs $exact)" awk -v a="$approx" -v e="$exact" 'BEGIN {
+	split(a, x, " "); split(e, y, " ");
+	exit !(x[1] >= y[1] * 0.97 && x[1] <= y[1] * 1.03 && x[2] >= y[2] * 0.97 && x[2] <= y[2] * 1.03) }'
