@@ -22,6 +22,24 @@ void *rpt_calloc(size_t n, size_t sz)
 	return p;
 }
 
+/* Length of the UTF-8 sequence at p, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 :
+		   p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
+	if (p[0] >= 0xf5 || p[0] < 0xc2)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong three-byte forms and surrogates are not valid. */
+	if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+		return 0;
+	if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
 void rpt_json_str(FILE *f, const char *s)
 {
 	fputc_unlocked('"', f);
@@ -47,9 +65,18 @@ void rpt_json_str(FILE *f, const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(f, "\\u%04x", *p);
-			else if (*p >= 0x80)
-				/* Not necessarily UTF-8: keep JSON valid. */
-				fprintf(f, "\\u%04x", *p);
+			else if (*p >= 0x80) {
+				/* Valid UTF-8 passes through; a stray byte
+				 * (paths need not be UTF-8) becomes U+00XX so
+				 * the JSON stays valid. */
+				size_t k = utf8_len(p);
+				if (k) {
+					fwrite_unlocked(p, 1, k, f);
+					p += k - 1;
+				} else {
+					fprintf(f, "\\u%04x", *p);
+				}
+			}
 			else
 				fputc_unlocked(*p, f);
 		}
