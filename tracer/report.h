@@ -84,8 +84,6 @@ struct rpt_error {
 	uint32_t pid, tid;
 	uint64_t start_ns, end_ns;
 	uint64_t args[6];
-	uint64_t out[4];
-	uint32_t nout;
 	uint64_t callsite;
 	unsigned nsys;
 	struct rpt_syscall_note sys[RPT_ERR_SYSCALLS];
@@ -157,6 +155,10 @@ struct rpt_call {
 	uint64_t callsite;
 	bool unfinished;		/* no exit record: died inside */
 };
+
+/* Whether the call's out-parameter values are real: it returned, and
+ * did not fail (a failing call writes nothing). */
+bool rpt_call_wrote(const struct rpt_call *c);
 
 /* A supervisor event as sinks see it (syscalls included). */
 struct rpt_event {

@@ -26,7 +26,8 @@ static void on_call(void *ctx, const struct rpt_call *c)
 	FILE *f = s->f;
 	char args[1024], ret[128];
 	uint32_t api = VT_FUNC_API(c->fn->id);
-	dec_format_args(c->fn->dec, c->args, c->out, c->nout, args, sizeof(args));
+	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
+			c->nout, args, sizeof(args));
 	sep(s);
 	fputs("{\"name\":", f);
 	rpt_json_str(f, c->fn->name);

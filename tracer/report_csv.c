@@ -22,7 +22,8 @@ static void on_call(void *ctx, const struct rpt_call *c)
 	struct rpt_stream *s = ctx;
 	uint32_t api = VT_FUNC_API(c->fn->id);
 	char args[1024], ret[128];
-	dec_format_args(c->fn->dec, c->args, c->out, c->nout, args, sizeof(args));
+	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
+			c->nout, args, sizeof(args));
 	if (c->unfinished)
 		snprintf(ret, sizeof(ret), "never returned");
 	else

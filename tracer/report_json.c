@@ -97,7 +97,8 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 	for (size_t i = 0; i < v->nerrors; i++) {
 		const struct rpt_error *e = v->errors[i];
 		char args[1024], ret[128];
-		dec_format_args(e->fn->dec, e->args, e->out, e->nout, args, sizeof(args));
+		/* A failing call writes nothing: show where it would have written. */
+		dec_format_args(e->fn->dec, e->args, NULL, 0, args, sizeof(args));
 		dec_format_ret(VT_FUNC_API(e->fn->id), e->fn->dec, e->ret, ret, sizeof(ret));
 		fprintf(f, "%s{", i ? "," : "");
 		kv_str(f, "function", e->fn->name, false);

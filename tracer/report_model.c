@@ -424,8 +424,6 @@ static struct rpt_error *error_note(struct rpt_model *m, const struct rpt_call *
 		e->start_ns = c->start_ns;
 		e->end_ns = c->end_ns;
 		memcpy(e->args, c->args, sizeof(e->args));
-		e->nout = c->nout;
-		memcpy(e->out, c->out, sizeof(e->out));
 		e->callsite = c->callsite;
 		u64map_put(&m->errors, key, e);
 		vec_push(&m->error_list, e);
@@ -446,6 +444,11 @@ static bool call_failed(const struct rpt_func *fn, uint64_t ret, uint32_t flags)
 }
 
 /* ---- calls ---- */
+
+bool rpt_call_wrote(const struct rpt_call *c)
+{
+	return !c->unfinished && !call_failed(c->fn, c->ret, c->flags);
+}
 
 static void finish_call(struct rpt_model *m, struct thread *t,
 			const struct rpt_call *c)

@@ -163,7 +163,8 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 	for (size_t i = 0; i < v->nerrors; i++) {
 		const struct rpt_error *e = v->errors[i];
 		char args[1024], ret[128], when[32];
-		dec_format_args(e->fn->dec, e->args, e->out, e->nout, args, sizeof(args));
+		/* A failing call writes nothing: show where it would have written. */
+		dec_format_args(e->fn->dec, e->args, NULL, 0, args, sizeof(args));
 		dec_format_ret(VT_FUNC_API(e->fn->id), e->fn->dec, e->ret, ret, sizeof(ret));
 		rpt_fmt_ns(e->start_ns, when, sizeof(when));
 		fprintf(f, "%s(%s) = %s%s\n", e->fn->name, args, ret,

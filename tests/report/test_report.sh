@@ -15,7 +15,8 @@ want='cuInit returned CUDA_ERROR_UNKNOWN (999); inside it openat(AT_FDCWD, "/dev
 check "diagnosis: cuInit failed after a failed open" grep -qF "* $want" <<<"$out"
 check "errors: the failing syscall is listed inside cuInit" \
 	grep -qF 'inside: openat(AT_FDCWD, "/dev/nvidia-uvm", O_RDWR|O_CLOEXEC) = -1 EACCES' <<<"$out"
-check "errors: out-parameter value decoded" grep -qF 'cudaGetDeviceCount(count=&0) = cudaErrorNoDevice (100)' <<<"$out"
+check "errors: a failed call shows its out-parameter's address" grep -qF 'cudaGetDeviceCount(count=0x7ffc0000) = cudaErrorNoDevice (100)' <<<"$out"
+check "decoding: out-parameter values written" grep -qF '"dptr=&0x7f0000200000, bytesize=1048576 (1 MiB)"' <<<"$(report --format csv "$T/app.trace")"
 check "decoding: attributes by name" grep -qF 'attrib=CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR (75)' <<<"$(report --format csv "$T/app.trace")"
 
 out=$(report "$T/missing.trace")
