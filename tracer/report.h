@@ -55,6 +55,13 @@ const char *rpt_code_name(enum dec_type t, int code);
 
 /* ---- model (report_model.c) ---- */
 
+struct rpt_library;
+/* The first path tried that exists as a file on this host (the loader
+ * stops at the first that opens), or NULL: checked at report time. */
+const char *rpt_library_found(const struct rpt_library *l);
+/* CUDA driver, runtime or NVML by name. */
+bool rpt_library_is_cuda(const struct rpt_library *l);
+
 #define RPT_HIST_BUCKETS 1024
 
 struct rpt_func {
@@ -113,7 +120,7 @@ struct rpt_process {
 	uint32_t nthreads;
 };
 
-#define RPT_MAX_TRIED 32
+#define RPT_MAX_TRIED 64
 
 struct rpt_library {
 	char *name;		/* basename asked for */

@@ -105,13 +105,17 @@ static void diag_libraries(const struct rpt_view *v, struct findings *f)
 		    "program never tried to use a GPU");
 	for (size_t i = 0; i < v->nlibs; i++) {
 		const struct rpt_library *l = v->libs[i];
-		if (l->served || strncmp(l->name, "lib", 3) ||
-		    (strncmp(l->name, "libcuda", 7) && strncmp(l->name, "libnvidia-ml", 12)))
+		if (l->served || !rpt_library_is_cuda(l))
 			continue;
-		add(f, "%s was asked for %llu time(s) and no rule served it "
-		    "(last path tried: %s)", l->name,
-		    (unsigned long long)l->asked,
-		    l->ntried ? l->tried[l->ntried - 1] : "?");
+		const char *found = rpt_library_found(l);
+		if (found)
+			add(f, "%s was not redirected by any rule: the program "
+			    "loaded %s itself", l->name, found);
+		else
+			add(f, "%s was asked for %llu time(s), no rule served it "
+			    "and none of the %llu path(s) tried exists on this host",
+			    l->name, (unsigned long long)l->asked,
+			    (unsigned long long)(l->ntried + l->more_tried));
 	}
 }
 

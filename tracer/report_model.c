@@ -4,6 +4,7 @@
  * falls beyond it is counted, not stored. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report.h"
 #include "report_map.h"
@@ -581,9 +582,12 @@ static struct rpt_library *lib_get(struct rpt_model *m, const char *path,
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
+	/* A shared object: "x.so" or "x.so.<digit>..." (not "ld.so.cache"). */
 	const char *so = strstr(base, ".so");
-	if (!so || (so[3] && so[3] != '.'))
-		return NULL;	/* not a shared object ("ld.so.cache") */
+	while (so && so[3] && !(so[3] == '.' && so[4] >= '0' && so[4] <= '9'))
+		so = strstr(so + 3, ".so");
+	if (!so)
+		return NULL;
 	for (size_t i = 0; i < m->libs.n; i++) {
 		struct rpt_library *l = m->libs.v[i];
 		if (!strcmp(l->name, base))
@@ -596,6 +600,23 @@ static struct rpt_library *lib_get(struct rpt_model *m, const char *path,
 	l->pid = pid;
 	vec_push(&m->libs, l);
 	return l;
+}
+
+const char *rpt_library_found(const struct rpt_library *l)
+{
+	struct stat st;
+	for (unsigned i = 0; i < l->ntried; i++)
+		if (l->tried[i][0] == '/' && stat(l->tried[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return l->tried[i];
+	return NULL;
+}
+
+bool rpt_library_is_cuda(const struct rpt_library *l)
+{
+	return !strncmp(l->name, "libcuda.so", 10) ||
+	       !strncmp(l->name, "libcudart.so", 12) ||
+	       !strncmp(l->name, "libnvidia-ml.so", 15);
 }
 
 static void lib_tried(struct rpt_library *l, const char *path)

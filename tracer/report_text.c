@@ -84,7 +84,12 @@ static void write_processes(FILE *f, const struct rpt_view *v)
 	 * vgpu-run first saw them, which is the fork order. */
 	for (size_t i = 0; i < v->nprocs; i++) {
 		const struct rpt_process *p = v->procs[i];
-		char st[64] = "still running when the trace ends";
+		char st[64];
+		/* Only orphans and the first child are reaped by vgpu-run; the
+		 * others' parents collect their status. */
+		snprintf(st, sizeof(st), "%s", v->end == VT_READ_EOF ?
+			 "exit not seen (reaped by its parent)" :
+			 "no exit before the trace ends");
 		if (p->exited)
 			rpt_fmt_status(p->status, st, sizeof(st));
 		fprintf(f, "pid %u: %s; %" PRIu64 " calls, %u thread(s)\n",
@@ -108,35 +113,54 @@ static void write_processes(FILE *f, const struct rpt_view *v)
 		fprintf(f, "(no process events in this trace)\n");
 }
 
+static void write_tried(FILE *f, const struct rpt_library *l)
+{
+	for (unsigned k = 0; k < l->ntried; k++)
+		fprintf(f, "    %s\n", l->tried[k]);
+	if (l->more_tried)
+		fprintf(f, "    ... %" PRIu64 " more\n", l->more_tried);
+}
+
+/* Served libraries, then CUDA/NVML ones that were not, then any library
+ * that was never found; the many that simply loaded are counted. */
 static void write_libraries(FILE *f, const struct rpt_view *v)
 {
 	section(f, "Libraries");
+	size_t plain = 0;
 	for (size_t i = 0; i < v->nlibs; i++) {
 		const struct rpt_library *l = v->libs[i];
-		if (l->served) {
+		if (l->served)
 			fprintf(f, "%s: served %s by rule %s (%" PRIu64 " of %" PRIu64
 				" requests)\n", l->name, l->served, l->rule,
 				l->served_count, l->asked);
-			continue;
-		}
-		/* The supervisor let these opens through; whether the last
-		 * path existed is checked here, on the report's host. */
-		struct stat st;
-		const char *last = l->ntried ? l->tried[l->ntried - 1] : NULL;
-		bool found = last && last[0] == '/' && stat(last, &st) == 0 &&
-			     S_ISREG(st.st_mode);
-		if (found && l->ntried == 1) {
-			fprintf(f, "%s: opened %s (not redirected)\n", l->name, last);
-			continue;
-		}
-		fprintf(f, "%s: not redirected, %s; paths tried:\n", l->name,
-			found ? "last path exists on this host" :
-				"never found (no path tried exists on this host)");
-		for (unsigned k = 0; k < l->ntried; k++)
-			fprintf(f, "    %s\n", l->tried[k]);
-		if (l->more_tried)
-			fprintf(f, "    ... %" PRIu64 " more\n", l->more_tried);
 	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < v->nlibs; i++) {
+			const struct rpt_library *l = v->libs[i];
+			if (l->served || rpt_library_is_cuda(l) != (pass == 0))
+				continue;
+			/* Whether a path exists is checked here, on the
+			 * report's host: the supervisor let these opens through. */
+			const char *found = rpt_library_found(l);
+			if (found && pass == 1) {
+				plain++;
+				continue;
+			}
+			if (found)
+				fprintf(f, "%s: not redirected; opened %s (%" PRIu64
+					" requests)\n", l->name, found, l->asked);
+			else
+				fprintf(f, "%s: not redirected and never found; "
+					"%" PRIu64 " path(s) tried:\n", l->name,
+					l->ntried + l->more_tried);
+			if (!found)
+				write_tried(f, l);
+		}
+	}
+	if (plain)
+		fprintf(f, "%zu other librar%s loaded from the usual paths "
+			"(not redirected; listed in the JSON report)\n", plain,
+			plain == 1 ? "y" : "ies");
 	if (!v->nlibs)
 		fprintf(f, "(no library was opened under supervision)\n");
 }

@@ -19,7 +19,29 @@ check "diagnosis: the runtime was never requested" \
 	grep -qF '* libcudart.so was never requested: the program does not link the CUDA runtime' <<<"$out"
 check "processes: exec with argv and exit status" \
 	grep -qzF "exited 3; 0 calls"$'\n'"  exec $T/plain"$'\n'"    argv: $T/plain a b" <<<"$out"
-check "libraries: libc found where the loader looked" grep -qE '^libc\.so\.6: opened /' <<<"$out"
+check "libraries: ordinary libraries are counted, not listed" \
+	grep -qE '^[0-9]+ other librar(y|ies) loaded from the usual paths' <<<"$out"
+report --format json -o "$T/plain.json" "$T/plain.trace"
+check "json lists libc with the path the loader opened" grep -qE '"name":"libc\.so\.6","served":null,"rule":null,"requests":[0-9]+,"served_count":0,"tried":\["/' "$T/plain.json"
+
+# A program that looks for the runtime where there is none: every path
+# the loader tried is listed, and the diagnosis says none exists.
+cat >"$T/want_rt.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+int main(void) { void *h = dlopen("libcudart.so.12", RTLD_NOW); puts(h ? "found" : "missing"); return !h; }
+C
+cc_test "$T/want_rt" "$T/want_rt.c" -ldl
+if [ "$("$T/want_rt")" = missing ]; then
+	vgpu -o "$T/rt.trace" -- "$T/want_rt" >/dev/null
+	out=$(report "$T/rt.trace")
+	n=$(sed -n 's/^libcudart.so.12: not redirected and never found; \([0-9]*\) path(s) tried:$/\1/p' <<<"$out")
+	check "libraries: every path tried for a runtime never found ($n)" test "${n:-0}" -ge 2
+	check "diagnosis: the runtime was asked for and never found" \
+		grep -qE "^\* libcudart\.so\.12 was asked for [0-9]+ time\(s\), no rule served it and none of the $n path\(s\) tried exists on this host$" <<<"$out"
+else
+	skip "libraries: runtime never found" "this host has a libcudart.so.12 on the loader's path"
+fi
 
 # -c prints the summary on stderr at exit; --report writes the text
 # report; neither needs -o.
