@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the trace-reader fuzz target (clang -fsanitize=fuzzer,address over
-# common/trace_read.c and the report code) and runs it for about 10 s from
-# the corpus in tests/report/corpus/.  Any crash, leak or sanitizer report
-# fails the test.
+# common/trace_read.c and the report code) and runs it for about 10 s
+# (VGPU_FUZZ_TIME; `make fuzz FUZZ_TIME=600` for a long run) from a copy
+# of the corpus in tests/report/corpus/.  Any crash, leak or sanitizer
+# report fails the test.
 . "$(dirname "$0")/../lib.sh"
-name="trace reader fuzzing (libFuzzer, 10 s)"
+secs=${VGPU_FUZZ_TIME:-10}
+name="trace reader fuzzing (libFuzzer, $secs s)"
 command -v clang >/dev/null || { skip "$name" "clang not installed"; exit 0; }
 [ -f "$VGPU_BUILD/gen/api_decode.inc" ] || { fail "$name" "build first ($VGPU_BUILD/gen/api_decode.inc missing)"; exit 1; }
 src=(tests/report/fuzz_trace.c common/trace_read.c common/trace_write.c)
@@ -24,7 +26,7 @@ pass "fuzz target builds"
 mkdir -p "$T/corpus"
 cp "$VGPU_ROOT"/tests/report/corpus/* "$T/corpus/"
 
-if "$T/fuzz_trace" -max_total_time=10 -max_len=8192 -timeout=5 -rss_limit_mb=1024 \
+if "$T/fuzz_trace" -max_total_time="$secs" -max_len=8192 -timeout=5 -rss_limit_mb=1024 \
 	-print_final_stats=1 "$T/corpus" >"$T/fuzz.log" 2>&1; then
 	runs=$(sed -n "s/^stat::number_of_executed_units: *//p" "$T/fuzz.log")
 	pass "$name: $runs inputs, no crash"
