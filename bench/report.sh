@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Report-mode throughput and peak memory on a 16M-record trace (8M calls,
 # enter+exit), side by side with reading the same file with cat (the I/O
-# floor), and peak memory at 1M records to show it does not grow with the
-# trace.  Goal: >= 10 M records/s, memory independent of trace length.
+# floor) and with uftrace's own report and chrome dump of 8M recorded
+# calls (16M entry/exit records) when uftrace is installed; peak memory at
+# 1M records shows whether it grows with the trace.  Goal: >= 10 M
+# records/s, memory independent of trace length.
 #   bench/report.sh [BUILD_DIR]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,4 +43,20 @@ for fmt in summary text json csv chrome html; do
 	read -r _ srss < <(measure "$vgpu" report --format $fmt -o /dev/null "$tmp/small.trace")
 	row "vgpu-run report --format $fmt" "$us" "$rss" "$srss"
 done
+if command -v uftrace >/dev/null; then
+	cat >"$tmp/loop.c" <<'C'
+#include <stdlib.h>
+__attribute__((noinline)) int leaf(int x) { __asm__ volatile(""); return x + 1; }
+int main(int c, char **v) { int n = atoi(v[1]), s = 0; (void)c; for (int i = 0; i < n; i++) s = leaf(s); return s != n; }
+C
+	cc -O1 -pg -o "$tmp/loop" "$tmp/loop.c"
+	uftrace record --no-libcall -d "$tmp/uft" "$tmp/loop" 8000000 >/dev/null 2>&1
+	uftrace record --no-libcall -d "$tmp/uft-small" "$tmp/loop" 500000 >/dev/null 2>&1
+	read -r us rss < <(measure uftrace report -d "$tmp/uft")
+	read -r _ srss < <(measure uftrace report -d "$tmp/uft-small")
+	row "uftrace report (8M calls)" "$us" "$rss" "$srss"
+	read -r us rss < <(measure uftrace dump --chrome -d "$tmp/uft")
+	read -r _ srss < <(measure uftrace dump --chrome -d "$tmp/uft-small")
+	row "uftrace dump --chrome (8M calls)" "$us" "$rss" "$srss"
+fi
 echo "($records records in $(stat -c %s "$tmp/big.trace") bytes; small trace $small_records records)"
