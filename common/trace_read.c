@@ -56,9 +56,15 @@ static int reader_init(struct vt_reader *r, FILE *f, const char *name)
 	r->buf = malloc(r->cap);
 	if (!r->buf) {
 		snprintf(r->err, sizeof(r->err), "%s: out of memory", name);
+		vt_reader_close(r);
 		return -1;
 	}
-	return check_header(r, name);
+	if (check_header(r, name)) {
+		/* A failed open owns nothing: callers need not close it. */
+		vt_reader_close(r);
+		return -1;
+	}
+	return 0;
 }
 
 int vt_reader_open(struct vt_reader *r, const char *path)
