@@ -1,9 +1,11 @@
 /* `vgpu-run report`: command line, and the -c / --report hooks that run
  * after a supervised program ends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 
@@ -23,6 +25,19 @@ static void usage(FILE *f)
 "  html     one self-contained page: report and zoomable timeline\n"
 "  --decode-table FILE   decode arguments with FILE instead of the built-in\n"
 "                        api_decode.txt\n");
+}
+
+/* Reports carry what the trace carries (argv, paths): created 0600 like
+ * the trace itself. */
+static FILE *create_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
 }
 
 static int parse_format(const char *s, enum fmt *f)
@@ -128,7 +143,7 @@ int report_main(int argc, char **argv)
 		return 2;
 	}
 	FILE *out = stdout;
-	if (out_path && !(out = fopen(out_path, "we"))) {
+	if (out_path && !(out = create_output(out_path))) {
 		fprintf(stderr, "vgpu-run report: %s: %s\n", out_path, strerror(errno));
 		return 2;
 	}
@@ -154,7 +169,7 @@ int report_at_exit(const char *trace_path, bool summary, const char *report_path
 		rc |= run_report(trace_path, stderr, FMT_SUMMARY, SORT_TIME);
 	}
 	if (report_path) {
-		FILE *f = fopen(report_path, "we");
+		FILE *f = create_output(report_path);
 		if (!f) {
 			fprintf(stderr, "vgpu-run: %s: %s\n", report_path, strerror(errno));
 			return 2;

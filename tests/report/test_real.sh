@@ -50,6 +50,7 @@ expect_eq "-c keeps the program's status and output" "$rc:$(cat "$T/out")" "3:pl
 check "-c prints the per-API summary on stderr" grep -qE '^100\.00 .* total$' "$T/err"
 check "--report writes the full text report" grep -qF "exec $T/plain" "$T/r.txt"
 check "--report file has the diagnosis" grep -qF '== Diagnosis' "$T/r.txt"
+expect_eq "--report file is private like the trace (0600)" "$(stat -c %a "$T/r.txt")" 600
 fds=$(vgpu -c -- ls -l /proc/self/fd/ 2>/dev/null)
 check "-c: the temporary trace does not leak into the program" bash -c "! grep -qE 'deleted|vgpu-trace' <<<'$fds'"
 leftover=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'vgpu-trace.*' -newer "$T/plain" 2>/dev/null | wc -l)
