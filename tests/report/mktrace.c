@@ -8,10 +8,14 @@
  *     --threads N       threads (default 2)
  *     --callsite FRAME  the hot loop's call site, "module+0xoffset"
  *     --no-end          stop without the end record (a killed writer)
+ *     --syscall-at WHERE  where cuinit-fail's syscall event sits in the
+ *                       file: before, inside (default) or after the call
+ *                       records (rings are drained after events are written)
  *
  * Timestamps are ticks of a fake 3 GHz counter with a VT_REC_CLOCK record,
  * so the report's tick conversion is exercised; syscall events carry
  * CLOCK_MONOTONIC ns that fall inside the call they belong to. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +161,7 @@ int main(int argc, char **argv)
 	uint64_t calls = 1000;
 	unsigned threads = 2;
 	int no_end = 0;
+	const char *syscall_at = "inside";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
 			scenario = argv[++i];
@@ -166,6 +171,8 @@ int main(int argc, char **argv)
 			threads = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--callsite") && i + 1 < argc)
 			callsite_module = argv[++i];
+		else if (!strcmp(argv[i], "--syscall-at") && i + 1 < argc)
+			syscall_at = argv[++i];
 		else if (!strcmp(argv[i], "--no-end"))
 			no_end = 1;
 		else if (argv[i][0] != '-' || !strcmp(argv[i], "-"))
@@ -211,14 +218,26 @@ int main(int argc, char **argv)
 	thread_rec(pid, main_tid, "main");
 
 	/* Start-up: the runtime's first call initialises the driver. */
+	const char *sys_uvm[] = { "openat(AT_FDCWD, \"/dev/nvidia-uvm\", O_RDWR|O_CLOEXEC)" };
+	bool fail_init = !strcmp(scenario, "cuinit-fail");
+	/* Two enters (300 ticks each) from now: inside cuInit. */
+	uint64_t sys_ns = tick_ns(now_ticks + 600 + 10);
+	if (fail_init && !strcmp(syscall_at, "before"))
+		event_at(sys_ns, VT_EV_SYSCALL, pid, main_tid, -13, 257, 1, sys_uvm);
 	enter(RT(R_GET_COUNT), main_tid, 0x7ffc0000, 0, 0, 0);
 	enter(DRV(F_INIT), main_tid, 0, 0, 0, 0);
-	if (!strcmp(scenario, "cuinit-fail")) {
-		const char *sys[] = { "openat(AT_FDCWD, \"/dev/nvidia-uvm\", O_RDWR|O_CLOEXEC)" };
-		event_at(tick_ns(now_ticks), VT_EV_SYSCALL, pid, main_tid, -13, 257, 1, sys);
+	if (fail_init) {
+		if (!strcmp(syscall_at, "inside"))
+			event_at(sys_ns, VT_EV_SYSCALL, pid, main_tid, -13, 257, 1, sys_uvm);
 		now_ticks += 30;
 		leave(DRV(F_INIT), main_tid, 999, 0, 0, 0, 0);
 		leave(RT(R_GET_COUNT), main_tid, 100, 0, 1, 0, 0);
+		if (!strcmp(syscall_at, "after"))
+			event_at(sys_ns, VT_EV_SYSCALL, pid, main_tid, -13, 257, 1, sys_uvm);
+		/* A failing open outside any call: not attributed. */
+		const char *sys_out[] = { "openat(AT_FDCWD, \"/dev/nvidia0\", O_RDWR)" };
+		event_at(tick_ns(now_ticks + 5), VT_EV_SYSCALL, pid, main_tid, -2, 257, 1, sys_out);
+		now_ticks += 30;
 	} else {
 		const char *sys[] = { "ioctl(3, 0xc020462a, 0x7ffc1000)" };
 		event_at(tick_ns(now_ticks), VT_EV_SYSCALL, pid, main_tid, 0, 16, 1, sys);

@@ -19,6 +19,17 @@ check "errors: a failed call shows its out-parameter's address" grep -qF 'cudaGe
 check "decoding: out-parameter values written" grep -qF '"dptr=&0x7f0000200000, bytesize=1048576 (1 MiB)"' <<<"$(report --format csv "$T/app.trace")"
 check "decoding: attributes by name" grep -qF 'attrib=CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR (75)' <<<"$(report --format csv "$T/app.trace")"
 
+# Attribution does not depend on where the event sits in the file: rings
+# are drained after the supervisor wrote its events, or before.
+for at in before after; do
+	"$T/mktrace" --scenario cuinit-fail --syscall-at $at --calls 100 "$T/at-$at.trace"
+	check "syscall written $at its call's records is attributed to cuInit" \
+		grep -qF "* $want" <<<"$(report "$T/at-$at.trace")"
+done
+got=$(report "$T/cuinit-fail.trace" | awk '/^== Syscalls/ { on = 1 } on && $NF == "openat" { print $1, $2, $3 } on && /outside any traced call/ { print $1 }')
+expect_eq "syscalls: counted, failed, inside calls, outside calls" "$got" "2 2 1
+1"
+
 out=$(report "$T/missing.trace")
 check "diagnosis: the backend lacks functions" \
 	grep -qF '* the backend lacks these functions, which the program called: cuGraphLaunch' <<<"$out"
