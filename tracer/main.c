@@ -1,5 +1,6 @@
 /* vgpu-run: command line, rules, then the supervisor. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "supervisor.h"
 
 #ifndef VGPU_VERSION
@@ -22,11 +24,29 @@ __attribute__((weak)) int report_main(int argc, char **argv)
 	return 2;
 }
 
+/* An anonymous trace file for -c / --report without -o: O_TMPFILE where
+ * the filesystem has it, else a name unlinked at once. */
+static int open_tmp_trace(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/vgpu-trace.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vgpu-run [OPTIONS] -- PROGRAM [ARGS...]\n"
-"       vgpu-run report [--format text|json|chrome|csv|html] [-o OUT] TRACE\n"
+"       vgpu-run report [--format text|json|chrome|csv|html|summary] [-o OUT] TRACE\n"
 "\n"
 "Runs PROGRAM with the CUDA driver, runtime and NVML libraries it opens\n"
 "served from vGPU handlers, through set-uid steps and mount namespaces.\n"
@@ -216,7 +236,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
 		return 2;
 	}
-	if (s.opt.trace_path) {
+	/* -c and --report read a trace when the program ends; without -o
+	 * that trace is an unlinked temporary file, read back through
+	 * /proc/self/fd. */
+	char tmp_trace[64] = "";
+	if (!s.opt.trace_path && (s.opt.summary || s.opt.report_path)) {
+		int fd = open_tmp_trace();
+		if (fd < 0) {
+			fprintf(stderr, "vgpu-run: temporary trace: %s\n", strerror(errno));
+			return 2;
+		}
+		snprintf(tmp_trace, sizeof(tmp_trace), "/proc/self/fd/%d", fd);
+		/* The writer closes its own copy; fd stays open for reading
+		 * back.  Neither reaches the program (close-on-exec). */
+		int wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		s.trace = wfd >= 0 ? vt_writer_fdopen(wfd, s.opt.lossy ? VT_FILE_LOSSY : 0) : NULL;
+		s.opt.trace_path = tmp_trace;
+		if (!s.trace) {
+			fprintf(stderr, "vgpu-run: temporary trace: %s\n", strerror(errno));
+			return 2;
+		}
+		event(&s, VT_EV_START, 0, 0, 0, (unsigned)argc,
+		      (const char *const *)argv);
+	} else if (s.opt.trace_path) {
 		s.trace = vt_writer_open(s.opt.trace_path,
 					 s.opt.force ? VT_OPEN_FORCE : 0,
 					 s.opt.lossy ? VT_FILE_LOSSY : 0);
@@ -236,5 +278,7 @@ int main(int argc, char **argv)
 	int status = notify_loop(&s);
 	if (s.trace && vt_writer_close(s.trace))
 		fprintf(stderr, "vgpu-run: %s: write failed\n", s.opt.trace_path);
+	if (s.opt.summary || s.opt.report_path)
+		report_at_exit(s.opt.trace_path, s.opt.summary, s.opt.report_path);
 	return status;
 }

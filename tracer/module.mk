@@ -9,3 +9,16 @@ $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 
 ALL_TARGETS += $(BIN)/vgpu-run
 INSTALL_BINS += $(BIN)/vgpu-run
+
+# Report mode embeds the decode table (common/api_decode.txt) as a C
+# string, so it works from any install without a data file.
+$(OBJ)/exe/tracer/report_decode.o: $(BUILD)/gen/api_decode.inc
+$(BUILD)/gen/api_decode.inc: common/api_decode.txt
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $< >$@
+
+# `make fuzz [FUZZ_TIME=S]`: the report's trace-reader fuzz target, run for
+# S seconds (the test suite runs it for 10).
+FUZZ_TIME ?= 300
+fuzz: $(BUILD)/gen/api_decode.inc
+	VGPU_BUILD=$(abspath $(BUILD)) VGPU_FUZZ_TIME=$(FUZZ_TIME) bash tests/report/test_fuzz.sh

@@ -1,0 +1,119 @@
+/* Chrome trace-event JSON (the format chrome://tracing and
+ * ui.perfetto.dev open), written while the trace is read: one "X"
+ * (complete) event per call, so calls nest per thread by time and a
+ * runtime call sits over the driver calls it made; syscalls and execs are
+ * instant events; thread and process names are metadata at the end. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_stream.h"
+
+static void sep(struct rpt_stream *s)
+{
+	fputs(s->n++ ? ",\n" : "\n", s->f);
+}
+
+static void us(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+}
+
+static void on_call(void *ctx, const struct rpt_call *c)
+{
+	struct rpt_stream *s = ctx;
+	FILE *f = s->f;
+	char args[1024], ret[128];
+	uint32_t api = VT_FUNC_API(c->fn->id);
+	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
+			c->nout, args, sizeof(args));
+	sep(s);
+	fputs("{\"name\":", f);
+	rpt_json_str(f, c->fn->name);
+	fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", vt_api_name(api));
+	us(f, c->start_ns);
+	fputs(",\"dur\":", f);
+	us(f, c->end_ns - c->start_ns);
+	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"args\":", c->pid, c->tid);
+	rpt_json_str(f, args);
+	if (c->unfinished) {
+		fputs(",\"unfinished\":true", f);
+	} else {
+		dec_format_ret(api, c->fn->dec, c->ret, ret, sizeof(ret));
+		fputs(",\"ret\":", f);
+		rpt_json_str(f, ret);
+	}
+	if (c->flags & VT_CALL_MISSING)
+		fputs(",\"missing\":true", f);
+	fputs("}}", f);
+}
+
+static void on_event(void *ctx, const struct rpt_event *e)
+{
+	struct rpt_stream *s = ctx;
+	const struct vt_rec_event *r = e->rec;
+	if (r->kind != VT_EV_SYSCALL && r->kind != VT_EV_EXEC &&
+	    r->kind != VT_EV_SECURE_EXEC && r->kind != VT_EV_EXIT &&
+	    r->kind != VT_EV_OPEN_SERVED)
+		return;
+	sep(s);
+	fputs("{\"name\":", s->f);
+	if (r->kind == VT_EV_SYSCALL) {
+		rpt_json_str(s->f, e->s0);
+	} else {
+		char nm[4200];
+		snprintf(nm, sizeof(nm), "%s %s", vt_event_kind_name(r->kind), e->s0);
+		rpt_json_str(s->f, nm);
+	}
+	fprintf(s->f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\",\"ts\":",
+		r->kind == VT_EV_SYSCALL ? "syscall" : "supervisor",
+		r->kind == VT_EV_SYSCALL ? "t" : "p");
+	us(s->f, e->ts_ns);
+	fprintf(s->f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"result\":%d}}",
+		r->pid, r->tid ? r->tid : r->pid, r->result);
+}
+
+static void on_thread(void *ctx, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct rpt_stream *s = ctx;
+	if (!*name)
+		return;
+	sep(s);
+	fprintf(s->f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,"
+		"\"tid\":%u,\"args\":{\"name\":", pid, tid);
+	rpt_json_str(s->f, name);
+	fputs("}}", s->f);
+}
+
+struct rpt_stream *rpt_chrome_begin(FILE *f, struct rpt_sink *sink)
+{
+	struct rpt_stream *s = rpt_calloc(1, sizeof(*s));
+	s->f = f;
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
+	*sink = (struct rpt_sink){ s, on_call, on_event, on_thread };
+	return s;
+}
+
+void rpt_chrome_finish(struct rpt_stream *s, const struct rpt_view *v)
+{
+	for (size_t i = 0; i < v->nprocs; i++) {
+		const struct rpt_process *p = v->procs[i];
+		const char *name = p->nexec ? p->execs[p->nexec - 1].path : NULL;
+		if (!name)
+			continue;
+		const char *base = strrchr(name, '/');
+		char label[512];
+		snprintf(label, sizeof(label), "%s (pid %u)", base ? base + 1 : name,
+			 p->pid);
+		sep(s);
+		fprintf(s->f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,"
+			"\"args\":{\"name\":", p->pid);
+		rpt_json_str(s->f, label);
+		fputs("}}", s->f);
+	}
+	fputs("\n],\"otherData\":{\"generator\":\"vgpu-run report\",\"trace_end\":", s->f);
+	rpt_json_str(s->f, v->end == VT_READ_EOF ? "complete" : v->end_msg);
+	fprintf(s->f, ",\"calls\":%" PRIu64 "}}\n", v->calls);
+	free(s);
+}

@@ -1,0 +1,278 @@
+/* The text report and the strace -c style summary. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "report.h"
+
+static void section(FILE *f, const char *title)
+{
+	fprintf(f, "\n== %s\n", title);
+}
+
+static const char *api_label(uint32_t id)
+{
+	return vt_api_name(VT_FUNC_API(id));
+}
+
+void rpt_write_summary(FILE *f, const struct rpt_view *v, enum rpt_sort s)
+{
+	struct rpt_func **fs = rpt_sorted_funcs(v, s);
+	uint64_t total = 0, calls = 0, errors = 0;
+	for (size_t i = 0; i < v->nfuncs; i++)
+		total += fs[i]->total_ns;
+	fprintf(f, "%6s %12s %10s %8s %10s %10s %10s %10s  %-8s %s\n",
+		"% time", "total", "calls", "errors", "mean", "p50", "p99",
+		"max", "api", "function");
+	fprintf(f, "------ ------------ ---------- -------- ---------- ---------- "
+		"---------- ----------  -------- --------------------\n");
+	for (size_t i = 0; i < v->nfuncs; i++) {
+		const struct rpt_func *fn = fs[i];
+		char tot[32], mean[32], p50[32], p99[32], max[32];
+		uint64_t timed = fn->calls - fn->unfinished;
+		rpt_fmt_ns(fn->total_ns, tot, sizeof(tot));
+		rpt_fmt_ns(timed ? fn->total_ns / timed : 0, mean, sizeof(mean));
+		rpt_fmt_ns(rpt_percentile(fn, 50), p50, sizeof(p50));
+		rpt_fmt_ns(rpt_percentile(fn, 99), p99, sizeof(p99));
+		rpt_fmt_ns(fn->max_ns, max, sizeof(max));
+		fprintf(f, "%6.2f %12s %10" PRIu64 " %8" PRIu64 " %10s %10s %10s %10s  %-8s %s%s\n",
+			total ? 100.0 * (double)fn->total_ns / (double)total : 0.0,
+			tot, fn->calls, fn->errors, mean, p50, p99, max,
+			api_label(fn->id), fn->name,
+			fn->missing ? " [missing in backend]" : "");
+		calls += fn->calls;
+		errors += fn->errors;
+	}
+	char tot[32];
+	rpt_fmt_ns(total, tot, sizeof(tot));
+	fprintf(f, "------ ------------ ---------- -------- ---------- ---------- "
+		"---------- ----------  -------- --------------------\n");
+	fprintf(f, "100.00 %12s %10" PRIu64 " %8" PRIu64 " %10s %10s %10s %10s  %-8s total\n",
+		tot, calls, errors, "", "", "", "", "");
+	free(fs);
+}
+
+static void write_header(FILE *f, const struct rpt_view *v)
+{
+	time_t t = (time_t)(v->realtime_ns / 1000000000ull);
+	struct tm tm;
+	char when[64] = "?";
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	char dur[32];
+	rpt_fmt_ns(v->duration_ns, dur, sizeof(dur));
+	fprintf(f, "vgpu-run trace report: %s\n", v->path);
+	fprintf(f, "started %s, spans %s, %" PRIu64 " records, %" PRIu64 " bytes\n",
+		when, dur, v->records, v->bytes);
+	if (v->start_argv)
+		fprintf(f, "command: %s\n", v->start_argv);
+	if (v->end == VT_READ_EOF)
+		fprintf(f, "trace complete (end record present)\n");
+	else
+		fprintf(f, "TRACE INCOMPLETE: %s\n", v->end_msg);
+	fprintf(f, "%" PRIu64 " calls, %" PRIu64 " failed, %" PRIu64
+		" never returned, %" PRIu64 " dropped\n",
+		v->calls, v->call_errors, v->unfinished, v->drops);
+}
+
+static void write_processes(FILE *f, const struct rpt_view *v)
+{
+	section(f, "Processes");
+	/* The trace has no parent links: processes appear in the order
+	 * vgpu-run first saw them, which is the fork order. */
+	for (size_t i = 0; i < v->nprocs; i++) {
+		const struct rpt_process *p = v->procs[i];
+		char st[64];
+		/* Only orphans and the first child are reaped by vgpu-run; the
+		 * others' parents collect their status. */
+		snprintf(st, sizeof(st), "%s", v->end == VT_READ_EOF ?
+			 "exit not seen (reaped by its parent)" :
+			 "no exit before the trace ends");
+		if (p->exited)
+			rpt_fmt_status(p->status, st, sizeof(st));
+		fprintf(f, "pid %u: %s; %" PRIu64 " calls, %u thread(s)\n",
+			p->pid, st, p->calls, p->nthreads);
+		for (unsigned k = 0; k < p->nexec; k++) {
+			const struct rpt_exec *x = &p->execs[k];
+			fprintf(f, "  exec %s\n    argv: %s\n", x->path, x->argv);
+			if (x->mode)
+				fprintf(f, "    %s%s owner uid %d: %s\n",
+					x->mode & 04000 ? "set-uid" : "",
+					x->mode & 02000 ? (x->mode & 04000 ? "+set-gid" : "set-gid") : "",
+					x->owner,
+					x->secure ? "secure execution (LD_* variables stripped)" :
+					x->nnp_ignored ? "ignored under no_new_privs" :
+					"privileges not applied");
+		}
+		if (p->more_execs)
+			fprintf(f, "  ... %" PRIu64 " more execs\n", p->more_execs);
+	}
+	if (!v->nprocs)
+		fprintf(f, "(no process events in this trace)\n");
+}
+
+static void write_tried(FILE *f, const struct rpt_library *l)
+{
+	for (unsigned k = 0; k < l->ntried; k++)
+		fprintf(f, "    %s\n", l->tried[k]);
+	if (l->more_tried)
+		fprintf(f, "    ... %" PRIu64 " more\n", l->more_tried);
+}
+
+/* Served libraries, then CUDA/NVML ones that were not, then any library
+ * that was never found; the many that simply loaded are counted. */
+static void write_libraries(FILE *f, const struct rpt_view *v)
+{
+	section(f, "Libraries");
+	size_t plain = 0;
+	for (size_t i = 0; i < v->nlibs; i++) {
+		const struct rpt_library *l = v->libs[i];
+		if (l->served)
+			fprintf(f, "%s: served %s by rule %s (%" PRIu64 " of %" PRIu64
+				" requests)\n", l->name, l->served, l->rule,
+				l->served_count, l->asked);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < v->nlibs; i++) {
+			const struct rpt_library *l = v->libs[i];
+			if (l->served || rpt_library_is_cuda(l) != (pass == 0))
+				continue;
+			/* Whether a path exists is checked here, on the
+			 * report's host: the supervisor let these opens through. */
+			const char *found = rpt_library_found(l);
+			if (found && pass == 1) {
+				plain++;
+				continue;
+			}
+			if (found)
+				fprintf(f, "%s: not redirected; opened %s (%" PRIu64
+					" requests)\n", l->name, found, l->asked);
+			else
+				fprintf(f, "%s: not redirected and never found; "
+					"%" PRIu64 " path(s) tried:\n", l->name,
+					l->ntried + l->more_tried);
+			if (!found)
+				write_tried(f, l);
+		}
+	}
+	if (plain)
+		fprintf(f, "%zu other librar%s loaded from the usual paths "
+			"(not redirected; listed in the JSON report)\n", plain,
+			plain == 1 ? "y" : "ies");
+	if (!v->nlibs)
+		fprintf(f, "(no library was opened under supervision)\n");
+}
+
+static void write_callsite_line(FILE *f, const struct rpt_view *v, uint64_t id,
+				const char *indent)
+{
+	for (size_t i = 0; i < v->ncallsites; i++) {
+		const struct rpt_callsite *cs = v->callsites[i];
+		if (cs->id != id)
+			continue;
+		for (unsigned k = 0; k < cs->nframes && k < 4; k++) {
+			char sym[4400];
+			rpt_symbolize(cs->frames[k], sym, sizeof(sym));
+			fprintf(f, "%s%s %s\n", indent, k ? "   " : "at", sym);
+		}
+		return;
+	}
+}
+
+static void write_errors(FILE *f, const struct rpt_view *v)
+{
+	section(f, "Errors");
+	for (size_t i = 0; i < v->nerrors; i++) {
+		const struct rpt_error *e = v->errors[i];
+		char args[1024], ret[128], when[32];
+		/* A failing call writes nothing: show where it would have written. */
+		dec_format_args(e->fn->dec, e->args, NULL, 0, args, sizeof(args));
+		dec_format_ret(VT_FUNC_API(e->fn->id), e->fn->dec, e->ret, ret, sizeof(ret));
+		rpt_fmt_ns(e->start_ns, when, sizeof(when));
+		fprintf(f, "%s(%s) = %s%s\n", e->fn->name, args, ret,
+			e->flags & VT_CALL_MISSING ? " [the backend lacks this function]" :
+			e->flags & VT_CALL_INJECTED ? " [injected]" : "");
+		fprintf(f, "    %" PRIu64 " time(s); first at +%s in pid %u tid %u\n",
+			e->count, when, e->pid, e->tid);
+		for (unsigned k = 0; k < e->nsys; k++) {
+			int en = (int)-e->sys[k].result;
+			fprintf(f, "    inside: %s = -1 %s (%s)\n", e->sys[k].text,
+				strerrorname_np(en) ? strerrorname_np(en) : "?",
+				strerror(en));
+		}
+		if (e->callsite)
+			write_callsite_line(f, v, e->callsite, "    ");
+	}
+	if (v->errors_dropped)
+		fprintf(f, "... %" PRIu64 " more distinct failures not kept\n",
+			v->errors_dropped);
+	if (!v->nerrors)
+		fprintf(f, "(no call failed)\n");
+	for (size_t i = 0; i < v->nopen; i++) {
+		const struct rpt_call *c = &v->open_calls[i];
+		char args[1024];
+		dec_format_args(c->fn->dec, c->args, NULL, 0, args, sizeof(args));
+		fprintf(f, "%s(%s) never returned (pid %u tid %u)\n", c->fn->name,
+			args, c->pid, c->tid);
+	}
+}
+
+static void write_syscalls(FILE *f, const struct rpt_view *v)
+{
+	if (!v->nsyscalls)
+		return;
+	section(f, "Syscalls (--trace-syscalls)");
+	fprintf(f, "%10s %8s %10s  %s\n", "count", "failed", "in calls", "syscall");
+	for (size_t i = 0; i < v->nsyscalls; i++) {
+		const struct rpt_syscall *s = v->syscalls[i];
+		fprintf(f, "%10" PRIu64 " %8" PRIu64 " %10" PRIu64 "  %s\n",
+			s->count, s->failed, s->attributed, s->name);
+	}
+	fprintf(f, "%" PRIu64 " syscall(s) happened outside any traced call\n",
+		v->syscalls_unattributed);
+}
+
+static void write_callsites(FILE *f, const struct rpt_view *v)
+{
+	if (!v->ncallsites)
+		return;
+	section(f, "Call sites");
+	for (size_t i = 0; i < v->ncallsites && i < 50; i++) {
+		const struct rpt_callsite *cs = v->callsites[i];
+		const char *first = "?";
+		for (size_t k = 0; k < v->nfuncs; k++)
+			if (v->funcs[k]->id == cs->first_func)
+				first = v->funcs[k]->name;
+		fprintf(f, "#%" PRIu64 ": %" PRIu64 " call(s), first %s (pid %u)\n",
+			cs->id, cs->calls, first, cs->pid);
+		for (unsigned k = 0; k < cs->nframes && k < 8; k++) {
+			char sym[4400];
+			rpt_symbolize(cs->frames[k], sym, sizeof(sym));
+			fprintf(f, "    %s\n", sym);
+		}
+	}
+	if (v->ncallsites > 50)
+		fprintf(f, "... %zu more call sites\n", v->ncallsites - 50);
+}
+
+void rpt_write_text(FILE *f, const struct rpt_view *v, enum rpt_sort s)
+{
+	write_header(f, v);
+	write_processes(f, v);
+	write_libraries(f, v);
+	section(f, "Per-API summary");
+	rpt_write_summary(f, v, s);
+	write_errors(f, v);
+	write_syscalls(f, v);
+	section(f, "Diagnosis");
+	struct rpt_finding *fd;
+	size_t n = rpt_diagnose(v, &fd);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "* %s\n", fd[i].text);
+	if (!n)
+		fprintf(f, "(nothing to report)\n");
+	rpt_findings_free(fd, n);
+	write_callsites(f, v);
+}
