@@ -103,7 +103,9 @@ int verify_with_loader(const char *path, const char *interp, const char *prefix)
 		return -1;
 	size_t k = 0;
 	for (size_t i = 0; i < ne; i++)
-		if (strncmp(environ[i], "LD_", 3))
+		if (strncmp(environ[i], "LD_TRACE_LOADED_OBJECTS=", 24) &&
+		    strncmp(environ[i], "LD_WARN=", 8) &&
+		    strncmp(environ[i], "LD_BIND_NOW=", 12))
 			env[k++] = environ[i];
 	env[k++] = "LD_TRACE_LOADED_OBJECTS=1";
 	env[k++] = "LD_WARN=yes";
