@@ -93,6 +93,7 @@ int edit_init(struct edit *ed, const struct elf_image *im)
 	memcpy(ed->str, im->raw + im->str_off, im->str_size);
 	for (size_t i = 0; i < im->vn_count; i++)
 		ed->vn_file[i] = im->vn[i].file;
+	ed->base_name = im->base_name;
 	if (im->sym_count_known) {
 		ed->static_cov = calloc(im->str_size ? im->str_size : 1, 1);
 		if (!ed->static_cov)
@@ -133,6 +134,8 @@ static unsigned char *coverage(const struct edit *ed)
 	for (size_t i = 0; i < ed->im->vn_count; i++)
 		if (ed->vn_file[i] != PENDING_VN)
 			cover(cov, ed->str, size, ed->vn_file[i]);
+	if (ed->im->base_name_at && ed->base_name != PENDING_VN)
+		cover(cov, ed->str, size, ed->base_name);
 	return cov;
 }
 
@@ -248,6 +251,8 @@ static void fill_pending(struct edit *ed, uint64_t off)
 	for (size_t i = 0; i < ed->im->vn_count; i++)
 		if (ed->vn_file[i] == PENDING_VN)
 			ed->vn_file[i] = (uint32_t)off;
+	if (ed->base_name == PENDING_VN)
+		ed->base_name = (uint32_t)off;
 }
 
 /* Index after the last entry with one of the tags (0 when none). */
@@ -348,6 +353,11 @@ int edit_set_soname(struct edit *ed, const char *name, char *err, size_t errlen)
 	bool had = false;
 	for (size_t i = 0; i < ed->n; i++)
 		if (ed->dyn[i].d_tag == DT_SONAME) {
+			const char *old = edit_str(ed, ed->dyn[i].d_un.d_val);
+			const char *base = ed->im->base_name_at ?
+				edit_str(ed, ed->base_name) : NULL;
+			if (old && base && !strcmp(old, base))
+				ed->base_name = PENDING_VN;
 			hint = ed->dyn[i].d_un.d_val;
 			ed->dyn[i].d_un.d_val = PENDING_DYN;
 			had = true;
@@ -445,6 +455,12 @@ int edit_finish(struct edit *ed, struct ranges *out, char *err, size_t errlen)
 		put_le32(b, ed->vn_file[i]);
 		rc |= ranges_diff(out, im->vn[i].off + 4, im->raw + im->vn[i].off + 4,
 				  b, 4, ".gnu.version_r");
+	}
+	if (!rc && im->base_name_at) {
+		unsigned char b[4];
+		put_le32(b, ed->base_name);
+		rc |= ranges_diff(out, im->base_name_at, im->raw + im->base_name_at,
+				  b, 4, ".gnu.version_d");
 	}
 	if (rc)
 		return fail(err, errlen, "out of memory");

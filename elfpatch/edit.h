@@ -16,6 +16,7 @@ struct edit {
 	size_t n, cap;
 	unsigned char *str;        /* working .dynstr */
 	uint32_t *vn_file;         /* working vn_file of each Verneed */
+	uint32_t base_name;        /* working name of the base Verdef */
 	unsigned char *static_cov; /* .dynstr bytes other references cover */
 	char **notes;              /* what each edit did, for the user */
 	size_t nnotes;

@@ -307,6 +307,19 @@ static int read_verneed(struct elf_image *im, char *err, size_t errlen)
 			return fail(err, errlen, "DT_VERDEF 0x%llx is not inside a "
 				    "loaded segment", (unsigned long long)addr);
 		im->verdef_count = cnt;
+		/* Only the first entry may be the base one (binutils' rule). */
+		const unsigned char *p = im->raw + im->verdef_off;
+		uint64_t aux = im->verdef_off + le32(p + 12);
+		if (cnt && (le16(p + 2) & VER_FLG_BASE) && le16(p + 6) &&
+		    in_file(im, aux, VERDAUX_SIZE)) {
+			im->base_name_at = aux;
+			im->base_name = le32(im->raw + aux);
+			if (!elf_image_str(im, im->base_name))
+				return fail(err, errlen, "base Verdef at byte 0x%llx "
+					    "names .dynstr offset %u, outside DT_STRSZ",
+					    (unsigned long long)im->verdef_off,
+					    im->base_name);
+		}
 	}
 	return 0;
 }
@@ -340,7 +353,8 @@ int elf_image_each_static_ref(const struct elf_image *im,
 		for (unsigned j = 0; j < le16(p + 6); j++) {
 			if (!in_file(im, a, VERDAUX_SIZE))
 				return -1;
-			fn(le32(im->raw + a), arg);
+			if (a != im->base_name_at)
+				fn(le32(im->raw + a), arg);
 			uint32_t next = le32(im->raw + a + 4);
 			if (!next)
 				break;

@@ -43,6 +43,11 @@ struct elf_image {
 	size_t vn_count;
 	uint64_t verdef_off;        /* DT_VERDEF, 0 when none */
 	size_t verdef_count;
+	/* The base Verdef (VER_FLG_BASE) names the file itself, after its
+	 * SONAME; its vda_name follows a --set-soname like vn_file follows
+	 * a renamed DT_NEEDED.  base_name_at is 0 when there is none. */
+	uint64_t base_name_at;      /* file offset of that vda_name field */
+	uint32_t base_name;
 };
 
 /* Parses e (opened by the caller with ELF_C_READ_MMAP or elf_memory).
@@ -58,9 +63,9 @@ const char *elf_image_str(const struct elf_image *im, uint64_t off);
 /* Tags whose d_val is a .dynstr offset. */
 bool dyn_tag_is_string(int64_t tag);
 
-/* Calls fn for every .dynstr offset that something other than .dynamic
- * and vn_file refers to: dynamic symbol names, Vernaux and Verdaux
- * names.  Returns -1 when a structure runs outside the file. */
+/* Calls fn for every .dynstr offset that something other than .dynamic,
+ * vn_file and the base version's name refers to: dynamic symbol names,
+ * Vernaux and other Verdaux names.  Returns -1 when a structure runs outside the file. */
 int elf_image_each_static_ref(const struct elf_image *im,
 			      void (*fn)(uint64_t off, void *arg), void *arg);
 

@@ -28,7 +28,7 @@ static uint64_t static_digest(const struct elf_image *im)
 typedef const char *(*str_fn)(const void *ctx, uint64_t off);
 
 static char *view(const GElf_Dyn *dyn, size_t n, const uint32_t *vn, size_t nvn,
-		  uint64_t dig, str_fn str, const void *ctx)
+		  const uint32_t *base, uint64_t dig, str_fn str, const void *ctx)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -48,6 +48,10 @@ static char *view(const GElf_Dyn *dyn, size_t n, const uint32_t *vn, size_t nvn,
 	for (size_t i = 0; i < nvn; i++) {
 		const char *s = str(ctx, vn[i]);
 		fprintf(f, "vn_file \"%s\"\n", s ? s : "(bad)");
+	}
+	if (base) {
+		const char *s = str(ctx, *base);
+		fprintf(f, "verdef base \"%s\"\n", s ? s : "(bad)");
 	}
 	fprintf(f, "refs %016llx\n", (unsigned long long)dig);
 	fclose(f);
@@ -71,7 +75,8 @@ char *view_of_image(const struct elf_image *im)
 		return NULL;
 	for (size_t i = 0; i < im->vn_count; i++)
 		vn[i] = im->vn[i].file;
-	char *v = view(im->dyn, im->dyn_live, vn, im->vn_count, static_digest(im),
+	char *v = view(im->dyn, im->dyn_live, vn, im->vn_count,
+		       im->base_name_at ? &im->base_name : NULL, static_digest(im),
 		       image_str, im);
 	free(vn);
 	return v;
@@ -80,6 +85,7 @@ char *view_of_image(const struct elf_image *im)
 char *view_of_edit(const struct edit *ed)
 {
 	return view(ed->dyn, ed->n, ed->vn_file, ed->im->vn_count,
+		    ed->im->base_name_at ? &ed->base_name : NULL,
 		    static_digest(ed->im), edit_str_fn, ed);
 }
 
