@@ -57,6 +57,11 @@ for ld in bfd lld gold; do
 		--replace-needed libvgfa.so libvgfb.so
 	edit_case "$ld: add-needed (tail of a string)" "$d" prog "probe" \
 		--add-needed libvgprobe.so
+	if [ $ld = lld ]; then
+		# lld leaves no spare DT_NULL: the executable's DT_DEBUG gives way.
+		if [[ $out == *"recycled the DT_DEBUG slot"* ]]; then pass "lld: DT_DEBUG recycled"
+		else fail "lld: DT_DEBUG recycled" "$out"; fi
+	fi
 	edit_case "$ld: remove-needed + add-needed (freed bytes)" "$d" prog "p2" \
 		--remove-needed libvgunused_long_name.so --add-needed libvgp2.so
 	# RUNPATH is the only way the program finds its libraries here.
