@@ -354,3 +354,27 @@ SIM_API CUresult cuCtxSetCacheConfig(int cfg)
 {
 	return CUDA_SUCCESS;
 }
+
+/* CUDA 13 forms that name the context instead of using the current one. */
+SIM_API CUresult cuCtxGetDevice_v2(CUdevice *dev, CUcontext ctx)
+{
+	CUresult r = sim_check_init();
+	if (r)
+		return r;
+	struct sim_ctx *c = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
+	if (!sim_ctx_valid(c))
+		return CUDA_ERROR_INVALID_CONTEXT;
+	if (!dev)
+		return CUDA_ERROR_INVALID_VALUE;
+	*dev = c->dev;
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuCtxSynchronize_v2(CUcontext ctx)
+{
+	CUresult r = sim_check_init();
+	if (r)
+		return r;
+	struct sim_ctx *c = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
+	return sim_ctx_valid(c) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cuda_names.h"
@@ -32,6 +33,8 @@ static const struct {
 	{ "cuDeviceGetUuid", 11040, "_v2" },
 	{ "cuGetProcAddress", 12000, "_v2" },
 	{ "cuEventElapsedTime", 12080, "_v2" },
+	{ "cuCtxGetDevice", 13000, "_v2" },
+	{ "cuCtxSynchronize", 13000, "_v2" },
 	{ "cuDeviceTotalMem", 3020, "_v2" },
 	{ "cuMemGetInfo", 3020, "_v2" },
 	{ "cuMemAlloc", 3020, "_v2" },
@@ -79,6 +82,18 @@ static void *find(const char *sym)
 	return h ? dlsym(h, sym) : NULL;
 }
 
+/* VGPU_SIM_DEBUG=1: say on stderr what a client looked up (the way to
+ * learn what a closed-source runtime needs from its driver). */
+static bool debug(void)
+{
+	static int d = -1;
+	if (d < 0) {
+		const char *e = getenv("VGPU_SIM_DEBUG");
+		d = e && *e && *e != '0';
+	}
+	return d;
+}
+
 static CUresult proc_address(const char *name, void **pfn, int version,
 			     unsigned long long flags,
 			     CUdriverProcAddressQueryResult *status)
@@ -109,6 +124,9 @@ static CUresult proc_address(const char *name, void **pfn, int version,
 		snprintf(sym, sizeof(sym), "%s%s", name, suffix);
 		fn = find(sym);
 	}
+	if (debug())
+		fprintf(stderr, "vgpu-sim: cuGetProcAddress %s v%d flags %llu -> %s\n",
+			name, version, flags, fn ? sym : "not found");
 	if (!fn) {
 		if (status)
 			*status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
@@ -139,9 +157,17 @@ SIM_API CUresult cuGetExportTable(const void **table, const CUuuid *id)
 	if (!table || !id)
 		return CUDA_ERROR_INVALID_VALUE;
 	const void *t = sim_export_table(id);
+	if (debug()) {
+		const unsigned char *u = (const unsigned char *)id->bytes;
+		fprintf(stderr, "vgpu-sim: cuGetExportTable %02x%02x%02x%02x-"
+			"%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x"
+			" -> %s\n", u[0], u[1], u[2], u[3], u[4], u[5], u[6],
+			u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+			u[15], t ? "table" : "none");
+	}
 	if (!t) {
 		*table = NULL;
-		return CUDA_ERROR_INVALID_VALUE;
+		return CUDA_ERROR_NOT_FOUND;
 	}
 	*table = t;
 	return CUDA_SUCCESS;

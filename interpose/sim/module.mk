@@ -17,7 +17,8 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/cu_attr.c interpose/sim/cu_ctx.c \
                   interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
                   interpose/sim/cu_module.c interpose/sim/fatbin.c \
-                  interpose/sim/cu_proc.c interpose/sim/export_tables.c
+                  interpose/sim/cu_proc.c interpose/sim/export_tables.c \
+                  interpose/sim/md2.c
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 
@@ -41,10 +42,18 @@ $(OBJ)/so/interpose/sim/cudart%.o: interpose/sim/cudart.c
 	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -DCUDART_MAJOR=$* \
 	  -MMD -MP -c $< -o $@
 
-$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/common/cuda_names.o
+# The version script gives every export the version node NVIDIA's
+# libcudart.so.N uses, so programs linked against NVIDIA's runtime bind to
+# ours without "version not found" errors.
+$(OBJ)/so/interpose/sim/cudart%.map:
+	@mkdir -p $(@D)
+	printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
+
+$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
 	@mkdir -p $(@D)
 	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
-	  -Wl,-rpath,'$$ORIGIN' -o $@ $^ -ldl -lpthread
+	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
+	  -Wl,-rpath,'$$ORIGIN' -o $@ $(filter %.o,$^) -ldl -lpthread
 
 SIM_LIBS := $(SIM_DIR)/libcuda.so.1 $(SIM_DIR)/libnvidia-ml.so.1 \
             $(SIM_DIR)/libcudart.so.12 $(SIM_DIR)/libcudart.so.13
