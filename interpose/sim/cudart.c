@@ -800,6 +800,19 @@ RT_API cudaError_t cudaLaunchKernel_ptsz(const void *host, dim3 grid,
 	return cudaLaunchKernel(host, grid, block, args, shmem, s);
 }
 
+/* CUDA 13 host stubs look the kernel up once (__cudaGetKernel) and launch
+ * by that handle; the handle here is the host stub's address itself. */
+RT_API cudaError_t __cudaGetKernel(const void **kernel, const void *host)
+{
+	CUfunction f;
+	cudaError_t e = function(host, &f);
+	if (e)
+		return e;
+	if (kernel)
+		*kernel = host;
+	return cudaSuccess;
+}
+
 RT_API cudaError_t __cudaLaunchKernel(const void *host, dim3 grid, dim3 block,
 				      void **args, size_t shmem, cudaStream_t s)
 {

@@ -37,6 +37,10 @@ $(SIM_DIR)/libnvidia-ml.so.1: $(call SIM_SO_OBJ,$(SIM_NVML_SRC))
 # CUDART_MAJOR picks the cudaDeviceProp layout and the version numbers.
 # RUNPATH $ORIGIN: standalone, its dlopen("libcuda.so.1") finds the sim
 # driver beside it; under vgpu-run the supervisor serves that open.
+# The dependency files are included by the root Makefile; an empty rule
+# stops make from trying to rebuild them through the pattern below.
+$(OBJ)/so/interpose/sim/%.d: ;
+
 $(OBJ)/so/interpose/sim/cudart%.o: interpose/sim/cudart.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -DCUDART_MAJOR=$* \
