@@ -38,9 +38,10 @@ static void answer_continue(struct supervisor *s, uint64_t id)
 	respond(s->listener, &r);
 }
 
-static void answer_error(struct supervisor *s, uint64_t id, int err)
+/* neg_errno: the syscall's result, e.g. -ENOENT. */
+static void answer_error(struct supervisor *s, uint64_t id, int neg_errno)
 {
-	struct seccomp_notif_resp r = { .id = id, .error = -err };
+	struct seccomp_notif_resp r = { .id = id, .error = neg_errno };
 	respond(s->listener, &r);
 }
 
@@ -150,21 +151,22 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 
 /* Who runs with privileges the exec grants: a set-uid or set-gid file
  * whose owner differs from the caller, and no_new_privs not set. */
-static void note_exec_privileges(struct supervisor *s, struct seccomp_notif *n,
-				 int dirfd, const char *path, uint64_t *mode,
-				 int32_t *owner)
+static int note_exec_privileges(struct supervisor *s, struct seccomp_notif *n,
+				int dirfd, const char *path, uint64_t *mode,
+				int32_t *owner)
 {
 	int fd = target_open(n->pid, dirfd, path, O_PATH);
 	struct stat st;
 	*mode = 0;
 	*owner = -1;
 	if (fd < 0)
-		return;
+		return fd;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		*mode = st.st_mode & (S_ISUID | S_ISGID);
 		*owner = (int32_t)st.st_uid;
 	}
 	close(fd);
+	return 0;
 }
 
 static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
@@ -195,8 +197,10 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	}
 	uint64_t mode;
 	int32_t owner;
-	note_exec_privileges(s, n, dirfd, path, &mode, &owner);
-	if (!still_valid(s, n->id)) {
+	int found = note_exec_privileges(s, n, dirfd, path, &mode, &owner);
+	/* execvp tries every $PATH entry: a name that is not there is no
+	 * exec worth a record. */
+	if (found == -ENOENT || !still_valid(s, n->id)) {
 		answer_continue(s, n->id);
 		free(argbuf);
 		return;

@@ -63,7 +63,9 @@ int target_open(pid_t pid, int dirfd, const char *path, int flags)
 	if (bfd < 0)
 		return -errno;
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+		/* openat2 refuses O_NOCTTY beside O_PATH. */
+		.flags = (uint64_t)(flags | O_CLOEXEC |
+				    ((flags & O_PATH) ? 0 : O_NOCTTY)),
 		.resolve = path[0] == '/' ? RESOLVE_IN_ROOT : 0,
 	};
 	int fd = (int)syscall(SYS_openat2, bfd, path, &how, sizeof(how));
