@@ -166,6 +166,8 @@ static int runtime(void)
 
 int main(void)
 {
+	/* Line-buffered: the lines interleave with vgpu-run's own. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	int bad = driver();
 	bad |= runtime();
 	return bad;
