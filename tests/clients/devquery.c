@@ -52,6 +52,8 @@ static int driver(void)
 			  unsigned, unsigned, unsigned, CUstream, void **,
 			  void **));
 	LOAD(h, cuGetErrorName, CUresult (*)(CUresult, const char **));
+	LOAD(h, cuModuleUnload, CUresult (*)(CUmodule));
+	LOAD(h, cuDevicePrimaryCtxRelease, CUresult (*)(CUdevice));
 	int v = 0, n = 0;
 	CUresult r = cuInit(0);
 	if (r || cuDriverGetVersion(&v) || cuDeviceGetCount(&n)) {
@@ -90,6 +92,8 @@ static int driver(void)
 	const char *rn = "?";
 	cuGetErrorName(r, &rn);
 	printf("  launch of kernel 'noop': %s\n", rn);
+	cuModuleUnload(mod);
+	cuDevicePrimaryCtxRelease(0);
 	return 0;
 }
 
@@ -112,6 +116,7 @@ static int runtime(void)
 	LOAD(h, cudaEventElapsedTime,
 	     cudaError_t (*)(float *, cudaEvent_t, cudaEvent_t));
 	LOAD(h, cudaGetErrorString, const char *(*)(cudaError_t));
+	LOAD(h, cudaEventDestroy, cudaError_t (*)(cudaEvent_t));
 	int v = 0, n = 0;
 	cudaError_t e = cudaGetDeviceCount(&n);
 	cudaRuntimeGetVersion(&v);
@@ -159,6 +164,8 @@ static int runtime(void)
 	printf("  copy 64 MiB there and back: %s, %.3f ms by events\n",
 	       same ? "data intact" : "DATA DIFFERS", ms);
 	cudaFree(dp);
+	cudaEventDestroy(a);
+	cudaEventDestroy(b);
 	free(src);
 	free(dst);
 	return same ? 0 : 1;

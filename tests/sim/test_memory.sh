@@ -16,14 +16,22 @@ expect_eq "every step consistent" "$(grep -c MISMATCH <<<"$out")" 0
 expect_eq "all memory back after freeing" "$(grep '^freed' <<<"$out" | awk '{print $2, $3}')" \
 	"held=0 free=1073741824"
 
-# Another process holds 256 MiB: NVML here sees it, with its pid.
-coproc HOLD { "$SIM_CHECK" hold $((256 << 20)); }
-read -r word pid <&"${HOLD[0]}"
-expect_eq "holder started" "$word" held
+# Another process holds 256 MiB until its stdin closes: NVML here sees
+# it, with its pid.
+mkfifo "$T/hold.in"
+"$SIM_CHECK" hold $((256 << 20)) < "$T/hold.in" > "$T/hold.out" &
+holder=$!
+exec 3> "$T/hold.in"
+for _ in $(seq 200); do
+	grep -q '^held' "$T/hold.out" && break
+	kill -0 "$holder" 2>/dev/null || break
+	sleep 0.05
+done
+expect_eq "holder started" "$(cat "$T/hold.out")" "held $holder"
 used=$("$SIM_CHECK" nvml-used)
 expect_eq "NVML used is the other process's allocation" "$(sed -n 's/^used //p' <<<"$used")" $((256 << 20))
-expect_eq "NVML lists that process" "$(sed -n 's/^process //p' <<<"$used")" "$pid $((256 << 20))"
-exec {HOLD[1]}>&-
-wait "$HOLD_PID"
+expect_eq "NVML lists that process" "$(sed -n 's/^process //p' <<<"$used")" "$holder $((256 << 20))"
+exec 3>&-
+wait "$holder"
 used=$("$SIM_CHECK" nvml-used)
 expect_eq "memory of an exited process is released" "$(sed -n 's/^used //p' <<<"$used")" 0
