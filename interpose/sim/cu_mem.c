@@ -50,14 +50,15 @@ static int take(uintptr_t base, int host, struct sim_alloc *out)
 	return rc;
 }
 
-const struct sim_alloc *sim_alloc_find(uintptr_t p, size_t len)
+bool sim_alloc_find(uintptr_t p, size_t len, struct sim_alloc *out)
 {
-	const struct sim_alloc *hit = NULL;
+	bool hit = false;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < nallocs; i++)
 		if (p >= allocs[i].base && p - allocs[i].base <= allocs[i].size &&
 		    len <= allocs[i].size - (p - allocs[i].base)) {
-			hit = &allocs[i];
+			*out = allocs[i];
+			hit = true;
 			break;
 		}
 	pthread_mutex_unlock(&mu);
@@ -166,13 +167,13 @@ SIM_API CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
 	CUresult r = sim_check_init();
 	if (r)
 		return r;
-	const struct sim_alloc *a = sim_alloc_find((uintptr_t)p, 0);
-	if (!a || a->host)
+	struct sim_alloc a;
+	if (!sim_alloc_find((uintptr_t)p, 0, &a) || a.host)
 		return CUDA_ERROR_NOT_FOUND;
 	if (base)
-		*base = a->base;
+		*base = a.base;
 	if (size)
-		*size = a->size;
+		*size = a.size;
 	return CUDA_SUCCESS;
 }
 
@@ -230,8 +231,8 @@ SIM_API CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *dptr, void *p,
 		return r;
 	if (!dptr || flags)
 		return CUDA_ERROR_INVALID_VALUE;
-	const struct sim_alloc *a = sim_alloc_find((uintptr_t)p, 0);
-	if (!a || !a->host)
+	struct sim_alloc a;
+	if (!sim_alloc_find((uintptr_t)p, 0, &a) || !a.host)
 		return CUDA_ERROR_INVALID_VALUE;
 	*dptr = (CUdeviceptr)(uintptr_t)p;
 	return CUDA_SUCCESS;
@@ -239,8 +240,8 @@ SIM_API CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *dptr, void *p,
 
 SIM_API CUresult cuMemHostGetFlags(unsigned *flags, void *p)
 {
-	const struct sim_alloc *a = sim_alloc_find((uintptr_t)p, 0);
-	if (!flags || !a || !a->host)
+	struct sim_alloc a;
+	if (!flags || !sim_alloc_find((uintptr_t)p, 0, &a) || !a.host)
 		return CUDA_ERROR_INVALID_VALUE;
 	*flags = 0;
 	return CUDA_SUCCESS;
@@ -252,8 +253,9 @@ SIM_API CUresult cuMemHostGetFlags(unsigned *flags, void *p)
  * run off the end is what a real GPU turns into a fault. */
 static CUresult dev_range(CUdeviceptr p, size_t n)
 {
-	return sim_alloc_find((uintptr_t)p, n) ? CUDA_SUCCESS
-					       : CUDA_ERROR_INVALID_VALUE;
+	struct sim_alloc a;
+	return sim_alloc_find((uintptr_t)p, n, &a) ? CUDA_SUCCESS
+						   : CUDA_ERROR_INVALID_VALUE;
 }
 
 static CUresult copy(void *dst, const void *src, size_t n)
@@ -436,20 +438,20 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 		return r;
 	if (!data)
 		return CUDA_ERROR_INVALID_VALUE;
-	const struct sim_alloc *a = sim_alloc_find((uintptr_t)p, 0);
-	if (!a)
+	struct sim_alloc a;
+	if (!sim_alloc_find((uintptr_t)p, 0, &a))
 		return CUDA_ERROR_INVALID_VALUE;
 	switch (attr) {
 	case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-		*(unsigned *)data = a->host ? CU_MEMORYTYPE_HOST
-					    : CU_MEMORYTYPE_DEVICE;
+		*(unsigned *)data = a.host ? CU_MEMORYTYPE_HOST
+					   : CU_MEMORYTYPE_DEVICE;
 		return CUDA_SUCCESS;
 	case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
 	case CU_POINTER_ATTRIBUTE_HOST_POINTER:
 		*(void **)data = PTR(p);
 		return CUDA_SUCCESS;
 	case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-		*(int *)data = a->dev;
+		*(int *)data = a.dev;
 		return CUDA_SUCCESS;
 	}
 	return CUDA_ERROR_INVALID_VALUE;

@@ -270,7 +270,7 @@ RT_API cudaError_t cudaGetDeviceProperties(prop_t *p, int dev)
 		return ret(cudaErrorInvalidValue);
 	CUresult r = p_cuDeviceGetName(p->name, sizeof(p->name), dev);
 	if (r)
-		return from_cu(r == CUDA_ERROR_INVALID_DEVICE ? r : r);
+		return from_cu(r);
 	char name[sizeof(p->name)];
 	memcpy(name, p->name, sizeof(name));
 	memset(p, 0, sizeof(*p));

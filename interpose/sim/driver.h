@@ -36,8 +36,8 @@ struct sim_alloc {
 	int dev;
 	int host;		/* page-locked host memory (cuMemAllocHost) */
 };
-/* The allocation that contains [p, p+len), or NULL. */
-const struct sim_alloc *sim_alloc_find(uintptr_t p, size_t len);
+/* Copies out the allocation that contains [p, p+len); false when none. */
+bool sim_alloc_find(uintptr_t p, size_t len, struct sim_alloc *out);
 
 /* Driver entry points the simulator calls itself. */
 CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size);
