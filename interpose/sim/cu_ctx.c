@@ -1,11 +1,13 @@
 /* Driver API: primary and created contexts, the per-thread context stack. */
 #include "driver.h"
+#include "handles.h"
 
 #include <stdlib.h>
 
 #define STACK_MAX 64
 
 static struct sim_ctx primary[SIM_MAX_DEVICES];
+static struct handle_pool contexts = HANDLE_POOL(struct sim_ctx);
 static pthread_mutex_t primary_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static __thread struct sim_ctx *stack[STACK_MAX];
@@ -134,7 +136,7 @@ static CUresult ctx_create(CUcontext *pctx, unsigned flags, CUdevice dev)
 		return CUDA_ERROR_INVALID_VALUE;
 	if (depth == STACK_MAX)
 		return CUDA_ERROR_OUT_OF_MEMORY;
-	struct sim_ctx *c = calloc(1, sizeof(*c));
+	struct sim_ctx *c = handle_new(&contexts);
 	if (!c)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	c->magic = CTX_MAGIC;
@@ -188,8 +190,7 @@ SIM_API CUresult cuCtxDestroy_v2(CUcontext ctx)
 			depth--;
 			i--;
 		}
-	c->magic = 0;
-	free(c);
+	handle_delete(&contexts, c);
 	return CUDA_SUCCESS;
 }
 

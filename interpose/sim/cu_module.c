@@ -8,6 +8,7 @@
  * `sim launch=noop`.  CUlibrary/CUkernel (CUDA 12) are the same objects
  * as CUmodule/CUfunction here. */
 #include "driver.h"
+#include "handles.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct sim_module {
 };
 #define MODULE_MAGIC 0x4d4f444cu
 
+static struct handle_pool modules = HANDLE_POOL(struct sim_module);
+
 static struct sim_module *module(CUmodule m)
 {
 	struct sim_module *mod = (struct sim_module *)m;
@@ -51,20 +54,20 @@ static CUresult load(struct sim_module **out, const void *image, int dev)
 	if (!out || !image)
 		return CUDA_ERROR_INVALID_VALUE;
 	const struct sim_device *d = &sim_config()->dev[dev];
-	struct sim_module *m = calloc(1, sizeof(*m));
+	struct sim_module *m = handle_new(&modules);
 	if (!m)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	CUresult r = sim_image_kernels(image, d->cc_major * 10 + d->cc_minor,
 				       &m->k, &m->n, m->err, sizeof(m->err));
 	if (r) {
 		sim_note("module image rejected: %s", m->err);
-		free(m);
+		handle_delete(&modules, m);
 		return r;
 	}
 	m->f = calloc((size_t)m->n + 1, sizeof(*m->f));
 	if (!m->f) {
 		sim_kernels_free(m->k, m->n);
-		free(m);
+		handle_delete(&modules, m);
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
 	for (int i = 0; i < m->n; i++)
@@ -126,12 +129,11 @@ static void unload(struct sim_module *m)
 	for (int i = 0; i < m->n; i++)
 		if (m->f[i].var)
 			cuMemFree_v2(m->f[i].var);
-	m->magic = 0;
 	for (int i = 0; i < m->n; i++)
 		m->f[i].magic = 0;
 	sim_kernels_free(m->k, m->n);
 	free(m->f);
-	free(m);
+	handle_delete(&modules, m);
 }
 
 SIM_API CUresult cuModuleUnload(CUmodule mod)

@@ -6,6 +6,7 @@
  * time between two events is the host time spent issuing the work between
  * them, the closest a simulation gets to device time. */
 #include "driver.h"
+#include "handles.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -25,6 +26,9 @@ struct sim_event {
 	uint64_t ns;
 };
 #define EVENT_MAGIC 0x45564e54u
+
+static struct handle_pool streams = HANDLE_POOL(struct sim_stream);
+static struct handle_pool events = HANDLE_POOL(struct sim_event);
 #define CU_EVENT_DISABLE_TIMING 0x2
 
 static uint64_t now_ns(void)
@@ -55,7 +59,7 @@ SIM_API CUresult cuStreamCreateWithPriority(CUstream *ps, unsigned flags,
 		return r;
 	if (!ps || flags > 1)
 		return CUDA_ERROR_INVALID_VALUE;
-	struct sim_stream *s = calloc(1, sizeof(*s));
+	struct sim_stream *s = handle_new(&streams);
 	if (!s)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	s->magic = STREAM_MAGIC;
@@ -80,8 +84,7 @@ SIM_API CUresult cuStreamDestroy_v2(CUstream s)
 	if (!st || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD ||
 	    st->magic != STREAM_MAGIC)
 		return CUDA_ERROR_INVALID_HANDLE;
-	st->magic = 0;
-	free(st);
+	handle_delete(&streams, st);
 	return CUDA_SUCCESS;
 }
 
@@ -174,7 +177,7 @@ SIM_API CUresult cuEventCreate(CUevent *pe, unsigned flags)
 		return r;
 	if (!pe || flags > 0xf)
 		return CUDA_ERROR_INVALID_VALUE;
-	struct sim_event *e = calloc(1, sizeof(*e));
+	struct sim_event *e = handle_new(&events);
 	if (!e)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	e->magic = EVENT_MAGIC;
@@ -188,8 +191,7 @@ SIM_API CUresult cuEventDestroy_v2(CUevent e)
 	struct sim_event *ev = event(e);
 	if (!ev)
 		return CUDA_ERROR_INVALID_HANDLE;
-	ev->magic = 0;
-	free(ev);
+	handle_delete(&events, ev);
 	return CUDA_SUCCESS;
 }
 

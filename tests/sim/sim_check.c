@@ -11,6 +11,8 @@
  *   sim_check nvml-used   NVML's used memory and process list of device 0
  *   sim_check params FILE KERNEL  load a module image, print each
  *                         parameter's offset and size
+ *   sim_check api         driver and runtime calls with the results CUDA
+ *                         documents, one "name result" line each
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -222,6 +224,81 @@ static int cmd_params(const char *file, const char *kernel)
 	return 0;
 }
 
+static const char *cu_name(CUresult r)
+{
+	const char *n = "?";
+	((CUresult(*)())sym(cu, "cuGetErrorName"))(r, &n);
+	return n;
+}
+
+#define SHOW(what, r) printf("%s %s\n", what, cu_name(r))
+#define SHOW_RT(what, e) \
+	printf("%s %s\n", what, ((const char *(*)())sym(rt, "cudaGetErrorName"))(e))
+
+static int cmd_api(void)
+{
+	CUcontext ctx, cur;
+	CUdevice dev = -1;
+	CUdeviceptr a, b;
+	CUstream s;
+	CUevent e1, e2;
+	int v;
+	SHOW("before-init cuDeviceGetCount", CU(cuDeviceGetCount, &v));
+	SHOW("cuInit", CU(cuInit, 0u));
+	SHOW("no-context cuMemAlloc", CU(cuMemAlloc_v2, &a, (size_t)64));
+	SHOW("bad-ordinal cuDeviceGet", CU(cuDeviceGet, &dev, 99));
+	SHOW("bad-attribute", CU(cuDeviceGetAttribute, &v, 100000, 0));
+	SHOW("cuCtxCreate_v4", CU(cuCtxCreate_v4, &ctx, NULL, 0u, 0));
+	CU(cuCtxGetCurrent, &cur);
+	printf("current-is-created %d\n", cur == ctx);
+	CU(cuCtxGetDevice, &dev);
+	printf("context-device %d\n", dev);
+	SHOW("cuMemAlloc", CU(cuMemAlloc_v2, &a, (size_t)4096));
+	SHOW("cuMemAlloc", CU(cuMemAlloc_v2, &b, (size_t)4096));
+	SHOW("cuMemsetD32", CU(cuMemsetD32_v2, a, 0x01020304u, (size_t)1024));
+	SHOW("cuStreamCreate", CU(cuStreamCreate, &s, 0u));
+	SHOW("cuMemcpyDtoDAsync", CU(cuMemcpyDtoDAsync_v2, b, a, (size_t)4096, s));
+	unsigned words[1024] = { 0 };
+	SHOW("cuMemcpyDtoHAsync", CU(cuMemcpyDtoHAsync_v2, words, b, sizeof(words), s));
+	SHOW("cuStreamSynchronize", CU(cuStreamSynchronize, s));
+	printf("memset-then-copies %s\n",
+	       words[0] == 0x01020304u && words[1023] == 0x01020304u ? "intact" : "WRONG");
+	SHOW("copy-past-end", CU(cuMemcpyHtoD_v2, a + 4000, words, (size_t)200));
+	SHOW("cuEventCreate", CU(cuEventCreate, &e1, 0u));
+	CU(cuEventCreate, &e2, 0u);
+	float ms = -1;
+	SHOW("elapsed-unrecorded", CU(cuEventElapsedTime, &ms, e1, e2));
+	CU(cuEventRecord, e1, s);
+	CU(cuEventRecord, e2, s);
+	SHOW("elapsed", CU(cuEventElapsedTime, &ms, e1, e2));
+	printf("elapsed-non-negative %d\n", ms >= 0);
+	SHOW("double-free", (CU(cuMemFree_v2, a), CU(cuMemFree_v2, a)));
+	SHOW("cuStreamDestroy", CU(cuStreamDestroy_v2, s));
+	SHOW("destroyed-stream", CU(cuStreamQuery, s));
+	CU(cuMemFree_v2, b);
+	CU(cuEventDestroy_v2, e1);
+	CU(cuEventDestroy_v2, e2);
+	SHOW("cuCtxDestroy", CU(cuCtxDestroy_v2, ctx));
+	SHOW("destroyed-context", CU(cuCtxSynchronize));
+	/* The runtime's error state. */
+	void *p;
+	SHOW_RT("cudaSetDevice-bad", RT(cudaSetDevice, 99));
+	SHOW_RT("peek", RT(cudaPeekAtLastError));
+	SHOW_RT("peek-again", RT(cudaPeekAtLastError));
+	SHOW_RT("get", RT(cudaGetLastError));
+	SHOW_RT("get-after-reset", RT(cudaGetLastError));
+	SHOW_RT("cudaMalloc-too-big", RT(cudaMalloc, &p, (size_t)1 << 50));
+	SHOW_RT("get", RT(cudaGetLastError));
+	nvmlMemory_v2_t m2 = { .version = nvmlMemory_v2 };
+	nvmlDevice_t h;
+	ML(nvmlInit_v2);
+	ML(nvmlDeviceGetHandleByIndex_v2, 0u, &h);
+	printf("nvml-memory-v2 %d\n", ML(nvmlDeviceGetMemoryInfo_v2, h, &m2));
+	m2.version = 1;
+	printf("nvml-memory-v2-bad-version %d\n", ML(nvmlDeviceGetMemoryInfo_v2, h, &m2));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cu = dlopen("libcuda.so.1", RTLD_NOW);
@@ -235,6 +312,8 @@ int main(int argc, char **argv)
 		return cmd_hold(strtoull(argv[2], NULL, 0));
 	if (argc >= 2 && !strcmp(argv[1], "nvml-used"))
 		return cmd_nvml_used();
+	if (argc >= 2 && !strcmp(argv[1], "api"))
+		return cmd_api();
 	if (argc >= 4 && !strcmp(argv[1], "params"))
 		return cmd_params(argv[2], argv[3]);
 	fprintf(stderr, "usage: sim_check enum|oom CHUNK|hold BYTES|nvml-used|params FILE KERNEL\n");
