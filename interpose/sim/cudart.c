@@ -73,6 +73,13 @@ typedef struct cudaDeviceProp13 prop_t;
 	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *))        \
 	X(cuModuleGetGlobal_v2, (CUdeviceptr *, size_t *, CUmodule,           \
 				 const char *))                               \
+	X(cuGetProcAddress_v2, (const char *, void **, int,                   \
+				unsigned long long, int *))                   \
+	X(cuCtxGetLimit, (size_t *, int))                                     \
+	X(cuCtxSetLimit, (int, size_t))                                       \
+	X(cuCtxGetStreamPriorityRange, (int *, int *))                        \
+	X(cuLaunchHostFunc, (CUstream, CUhostFn, void *))                     \
+	X(cuPointerGetAttribute, (void *, int, CUdeviceptr))                  \
 	X(cuLaunchKernel, (CUfunction, unsigned, unsigned, unsigned,          \
 			   unsigned, unsigned, unsigned, unsigned, CUstream,  \
 			   void **, void **))
@@ -713,10 +720,33 @@ RT_API void __cudaRegisterFunction(void **handle, const char *host,
 	pthread_mutex_unlock(&reg_mu);
 }
 
+struct reg_var {
+	const void *host;
+	struct reg_fatbin *fb;
+	char *name;
+};
+
+static struct reg_var *vars;
+static size_t nvars, capvars;
+
 RT_API void __cudaRegisterVar(void **handle, char *host, char *devaddr,
 			      const char *name, int ext, size_t size,
 			      int constant, int global)
 {
+	pthread_mutex_lock(&reg_mu);
+	if (nvars == capvars) {
+		size_t ncap = capvars ? capvars * 2 : 16;
+		struct reg_var *n = realloc(vars, ncap * sizeof(*n));
+		if (!n) {
+			pthread_mutex_unlock(&reg_mu);
+			return;
+		}
+		vars = n;
+		capvars = ncap;
+	}
+	vars[nvars++] = (struct reg_var){ host, (struct reg_fatbin *)handle,
+					  strdup(name) };
+	pthread_mutex_unlock(&reg_mu);
 }
 
 RT_API void __cudaRegisterManagedVar(void **handle, void **host,
@@ -824,4 +854,163 @@ RT_API cudaError_t __cudaLaunchKernel_ptsz(const void *host, dim3 grid,
 					   size_t shmem, cudaStream_t s)
 {
 	return cudaLaunchKernel(host, grid, block, args, shmem, s);
+}
+
+/* ---- __device__ variables by their host shadow ---- */
+
+static cudaError_t symbol(const void *host, CUdeviceptr *dptr, size_t *size)
+{
+	NEED_CTX();
+	struct reg_var *v = NULL;
+	CUresult r = CUDA_SUCCESS;
+	pthread_mutex_lock(&reg_mu);
+	for (size_t i = 0; i < nvars; i++)
+		if (vars[i].host == host)
+			v = &vars[i];
+	if (v && !v->fb->mod[cur_dev])
+		r = p_cuModuleLoadData(&v->fb->mod[cur_dev], v->fb->w);
+	CUmodule m = v ? v->fb->mod[cur_dev] : NULL;
+	const char *name = v ? v->name : NULL;
+	pthread_mutex_unlock(&reg_mu);
+	if (!v)
+		return ret(cudaErrorInvalidSymbol);
+	if (r)
+		return from_cu(r);
+	r = p_cuModuleGetGlobal_v2(dptr, size, m, name);
+	return r ? ret(cudaErrorInvalidSymbol) : cudaSuccess;
+}
+
+RT_API cudaError_t cudaGetSymbolAddress(void **p, const void *sym)
+{
+	CUdeviceptr d;
+	size_t n;
+	cudaError_t e = symbol(sym, &d, &n);
+	if (!e && p)
+		*p = (void *)(uintptr_t)d;
+	return e;
+}
+
+RT_API cudaError_t cudaGetSymbolSize(size_t *size, const void *sym)
+{
+	CUdeviceptr d;
+	return symbol(sym, &d, size);
+}
+
+RT_API cudaError_t cudaMemcpyToSymbol(const void *sym, const void *src,
+				      size_t n, size_t off, int kind)
+{
+	CUdeviceptr d;
+	size_t size;
+	cudaError_t e = symbol(sym, &d, &size);
+	if (e)
+		return e;
+	if (off > size || n > size - off)
+		return ret(cudaErrorInvalidValue);
+	return memcpy_kind((void *)(uintptr_t)(d + off), src, n,
+			   kind == cudaMemcpyDeviceToDevice ? kind
+							    : cudaMemcpyHostToDevice,
+			   NULL, 0);
+}
+
+RT_API cudaError_t cudaMemcpyFromSymbol(void *dst, const void *sym, size_t n,
+					size_t off, int kind)
+{
+	CUdeviceptr d;
+	size_t size;
+	cudaError_t e = symbol(sym, &d, &size);
+	if (e)
+		return e;
+	if (off > size || n > size - off)
+		return ret(cudaErrorInvalidValue);
+	return memcpy_kind(dst, (void *)(uintptr_t)(d + off), n,
+			   kind == cudaMemcpyDeviceToDevice ? kind
+							    : cudaMemcpyDeviceToHost,
+			   NULL, 0);
+}
+
+/* ---- smaller calls libraries make at start-up ---- */
+
+/* CUDA 12+: libraries fetch driver functions through the runtime. */
+RT_API cudaError_t cudaGetDriverEntryPointByVersion(const char *name,
+						    void **fn, unsigned version,
+						    unsigned long long flags,
+						    int *status)
+{
+	cudaError_t e = loaded();
+	if (e)
+		return ret(e);
+	CUresult r = p_cuGetProcAddress_v2(name, fn, (int)version, flags, status);
+	return r == CUDA_ERROR_NOT_FOUND ? cudaSuccess : from_cu(r);
+}
+
+RT_API cudaError_t cudaGetDriverEntryPoint(const char *name, void **fn,
+					   unsigned long long flags,
+					   int *status)
+{
+	return cudaGetDriverEntryPointByVersion(name, fn, RUNTIME_VERSION,
+						flags, status);
+}
+
+RT_API cudaError_t cudaDeviceGetLimit(size_t *v, int limit)
+{
+	NEED_CTX();
+	return from_cu(p_cuCtxGetLimit(v, limit));
+}
+
+RT_API cudaError_t cudaDeviceSetLimit(int limit, size_t v)
+{
+	NEED_CTX();
+	return from_cu(p_cuCtxSetLimit(limit, v));
+}
+
+RT_API cudaError_t cudaDeviceGetStreamPriorityRange(int *least, int *greatest)
+{
+	NEED_CTX();
+	return from_cu(p_cuCtxGetStreamPriorityRange(least, greatest));
+}
+
+RT_API cudaError_t cudaLaunchHostFunc(cudaStream_t s, CUhostFn fn, void *data)
+{
+	NEED_CTX();
+	return from_cu(p_cuLaunchHostFunc(s, fn, data));
+}
+
+RT_API cudaError_t cudaMallocAsync(void **p, size_t size, cudaStream_t s)
+{
+	return cudaMalloc(p, size);
+}
+
+RT_API cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
+{
+	return cudaFree(p);
+}
+
+/* struct cudaPointerAttributes: type, device, devicePointer, hostPointer. */
+struct pointer_attributes {
+	int type;
+	int device;
+	void *devicePointer;
+	void *hostPointer;
+};
+
+RT_API cudaError_t cudaPointerGetAttributes(struct pointer_attributes *a,
+					    const void *ptr)
+{
+	NEED_CTX();
+	if (!a)
+		return ret(cudaErrorInvalidValue);
+	unsigned type = 0;
+	int dev = -1;
+	CUdeviceptr p = (CUdeviceptr)(uintptr_t)ptr;
+	if (p_cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, p)) {
+		/* Memory the runtime does not know: plain host memory. */
+		*a = (struct pointer_attributes){ 0, -2, NULL, NULL };
+		return cudaSuccess;
+	}
+	p_cuPointerGetAttribute(&dev, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL, p);
+	/* cudaMemoryTypeHost 1, cudaMemoryTypeDevice 2. */
+	*a = (struct pointer_attributes){
+		type == CU_MEMORYTYPE_HOST ? 1 : 2, dev, (void *)ptr,
+		type == CU_MEMORYTYPE_HOST ? (void *)ptr : NULL };
+	return cudaSuccess;
 }

@@ -73,6 +73,13 @@ $(BIN)/vgpu-ollama-probe: tests/clients/ollama_probe.c
 	$(CC) $(ALL_CFLAGS) $(EXE_SAN) -o $@ $< -ldl
 
 ALL_TARGETS += $(SIM_LIBS) $(BIN)/vgpu-devquery $(BIN)/vgpu-ollama-probe
-INSTALL_SIM_LIBS += $(SIM_LIBS)
+
+# The sim libraries keep their real names, so they get a directory of
+# their own: PREFIX/lib/vgpu/sim, beside the interposer's.
+.PHONY: install-sim
+install: install-sim
+install-sim: $(SIM_LIBS)
+	install -d $(DESTDIR)$(PREFIX)/lib/vgpu/sim
+	install -m 0755 $(SIM_LIBS) $(DESTDIR)$(PREFIX)/lib/vgpu/sim/
 
 endif

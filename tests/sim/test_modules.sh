@@ -39,7 +39,8 @@ expect_eq "sm_90 code on a cc 8.0 device" "$(VGPU_RULES=$T/ampere "$SIM_CHECK" p
 unsupported="malloc cudaSuccess
 launch cudaErrorNotSupported
 after cudaSuccess
-sync cudaSuccess"
+sync cudaSuccess
+symbol cudaSuccess cudaSuccess 1 4"
 expect_eq "nvcc program on our runtime: launch not supported" "$("$T/app" 2>/dev/null)" "$unsupported"
 note=$("$T/app" 2>&1 >/dev/null)
 expect_eq "the launch says why" "$note" \
