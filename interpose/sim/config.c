@@ -328,7 +328,19 @@ void sim_note(const char *fmt, ...)
 		hook(msg);
 		return;
 	}
-	static int printed;
-	if (!__atomic_exchange_n(&printed, 1, __ATOMIC_ACQ_REL))
+	/* Without a trace, each distinct note once: a program that launches
+	 * a million kernels should not print a million lines. */
+	static uint64_t seen[32];
+	static unsigned nseen;
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t h = fnv1a(msg, strlen(msg), 0xcbf29ce484222325ULL);
+	bool fresh = true;
+	pthread_mutex_lock(&mu);
+	for (unsigned i = 0; i < nseen; i++)
+		fresh &= seen[i] != h;
+	if (fresh && nseen < 32)
+		seen[nseen++] = h;
+	pthread_mutex_unlock(&mu);
+	if (fresh)
 		fprintf(stderr, "vgpu-sim: %s\n", msg);
 }
