@@ -223,7 +223,10 @@ int sim_config_parse(struct sim_config *c, const char *name, const char *text,
 		default_uuid(&c->dev[0], 0);
 		c->ndev = 1;
 	}
-	c->hash = fnv1a(text, strlen(text), 0xcbf29ce484222325ULL);
+	/* The devices, not the text: vgpu-run serves each process a config
+	 * with its own header comment, and they must share one state file. */
+	c->hash = fnv1a(c->dev, sizeof(c->dev[0]) * (size_t)c->ndev,
+			0xcbf29ce484222325ULL);
 	snprintf(c->source, sizeof(c->source), "%s", name);
 	return rc;
 }

@@ -33,7 +33,7 @@ struct sim_config {
 	int ndev;
 	bool launch_noop;		/* `sim launch=noop` */
 	char source[256];		/* where the config came from */
-	uint64_t hash;			/* of the config text: names the state file */
+	uint64_t hash;			/* of the devices: names the state file */
 };
 
 /* The configuration, loaded once: /.vgpu/config, else $VGPU_RULES, else

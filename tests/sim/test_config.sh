@@ -38,3 +38,26 @@ rc=$?
 expect_eq "devquery under vgpu-run exits 0" "$rc" 0
 expect_eq "driver sees the served config" \
 	"$(grep -c 'driver API.*1 device' <<<"$out") $(grep -c 'device 0: Via Supervisor, compute 7.5, 2048 MiB' <<<"$out")" "1 2"
+
+# Two processes under one vgpu-run share the accounting although each is
+# served its own copy of the config: NVML in one sees the other's memory.
+# (The default state file, named after the devices; a unique name keeps
+# concurrent test runs apart.)
+unset VGPU_SIM_STATE
+uniq="Shared $$ $RANDOM"
+cat > "$T/pair.sh" <<S
+"$SIM_CHECK" hold $((128 << 20)) < "$T/pair.in" > "$T/pair.out" &
+exec 3> "$T/pair.in"
+for _ in \$(seq 200); do grep -q held "$T/pair.out" && break; sleep 0.05; done
+"$SIM_CHECK" nvml-used | head -1
+exec 3>&-
+wait
+S
+mkfifo "$T/pair.in"
+before=$(ls /dev/shm/vgpu-sim-* 2>/dev/null)
+out=$("$BIN/vgpu-run" --no-default-rules --rule "device name=\"$uniq\" memory=1GiB" \
+	--redirect "libcuda.so*=$SIMDIR/libcuda.so.1" \
+	--redirect "libnvidia-ml.so*=$SIMDIR/libnvidia-ml.so.1" -- bash "$T/pair.sh" 2>&1)
+expect_eq "accounting shared by processes under vgpu-run" "$out" "used $((128 << 20))"
+# Remove the state file this test created, and only that one.
+comm -13 <(echo "$before") <(ls /dev/shm/vgpu-sim-* 2>/dev/null) | xargs -r rm -f
