@@ -241,8 +241,10 @@ SIM_API CUresult cuCtxSetCurrent(CUcontext ctx)
 	if (r)
 		return r;
 	if (!ctx) {
+		/* NULL replaces the top of the stack: nothing is current now,
+		 * and a later pop still finds the contexts below. */
 		if (depth)
-			depth--;
+			stack[depth - 1] = NULL;
 		return CUDA_SUCCESS;
 	}
 	if (!sim_ctx_valid((struct sim_ctx *)ctx))
