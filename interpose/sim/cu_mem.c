@@ -87,6 +87,12 @@ SIM_API CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* Huge pages where the kernel offers them on request: a device
+	 * buffer is usually written whole, and one fault per 2 MiB instead
+	 * of per 4 KiB makes first copies several times faster.  Untouched
+	 * memory still costs nothing. */
+	if (p != MAP_FAILED && n >= (2u << 20))
+		madvise(p, n, MADV_HUGEPAGE);
 	if (p == MAP_FAILED || add((uintptr_t)p, n, dev, 0) < 0) {
 		if (p != MAP_FAILED)
 			munmap(p, n);
