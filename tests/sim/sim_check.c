@@ -13,6 +13,11 @@
  *                         parameter's offset and size
  *   sim_check api         driver and runtime calls with the results CUDA
  *                         documents, one "name result" line each
+ *   sim_check split SECTION OUT  in a .nv_fatbin section (fat binary
+ *                         containers back to back), find the first
+ *                         uncompressed cubin with kernels; write its container to
+ *                         OUT.fatbin and the cubin to OUT.cubin; print
+ *                         "arch N" (the cubin's sm number)
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -299,6 +304,73 @@ static int cmd_api(void)
 	return 0;
 }
 
+static int write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(p, 1, n, f) == n;
+	if (f)
+		ok &= fclose(f) == 0;
+	return ok ? 0 : -1;
+}
+
+static int cmd_split(const char *section, const char *out)
+{
+	FILE *f = fopen(section, "rb");
+	if (!f)
+		return 1;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	rewind(f);
+	unsigned char *d = malloc((size_t)len);
+	if (!d || fread(d, 1, (size_t)len, f) != (size_t)len)
+		return 1;
+	fclose(f);
+	/* Layout as in interpose/sim/fatbin.c, read independently here. */
+	size_t off = 0;
+	while (off + 16 <= (size_t)len) {
+		uint32_t magic;
+		uint16_t hs;
+		uint64_t size;
+		memcpy(&magic, d + off, 4);
+		memcpy(&hs, d + off + 6, 2);
+		memcpy(&size, d + off + 8, 8);
+		if (magic != 0xba55ed50u) {
+			off += 8;	/* containers are 8-byte aligned */
+			continue;
+		}
+		size_t e = off + hs, end = off + hs + size;
+		while (e + 64 <= end && end <= (size_t)len) {
+			uint16_t kind;
+			uint32_t ehs, arch;
+			uint64_t psize, flags;
+			memcpy(&kind, d + e, 2);
+			memcpy(&ehs, d + e + 4, 4);
+			memcpy(&psize, d + e + 8, 8);
+			memcpy(&arch, d + e + 28, 4);
+			memcpy(&flags, d + e + 40, 8);
+			/* The first cubin with a kernel (a .nv.info.NAME section). */
+			if (kind == 2 && !(flags & 0x2000) &&
+			    !memcmp(d + e + ehs, "\177ELF", 4) &&
+			    memmem(d + e + ehs, psize, ".nv.info.", 9)) {
+				char path[4096];
+				snprintf(path, sizeof(path), "%s.fatbin", out);
+				if (write_file(path, d + off, end - off))
+					return 1;
+				snprintf(path, sizeof(path), "%s.cubin", out);
+				if (write_file(path, d + e + ehs, psize))
+					return 1;
+				printf("arch %u\n", arch);
+				free(d);
+				return 0;
+			}
+			e += ehs + psize;
+		}
+		off = end;
+	}
+	free(d);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	cu = dlopen("libcuda.so.1", RTLD_NOW);
@@ -312,6 +384,8 @@ int main(int argc, char **argv)
 		return cmd_hold(strtoull(argv[2], NULL, 0));
 	if (argc >= 2 && !strcmp(argv[1], "nvml-used"))
 		return cmd_nvml_used();
+	if (argc >= 4 && !strcmp(argv[1], "split"))
+		return cmd_split(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "api"))
 		return cmd_api();
 	if (argc >= 4 && !strcmp(argv[1], "params"))
