@@ -1,8 +1,85 @@
-# interpose/sim/: the simulated GPU (libcuda.so.1, libcudart.so.12/13,
-# libnvidia-ml.so.1 exporting the real API names), built into $(LIB)/sim/.
+# interpose/sim/: the simulated GPU, built into $(LIB)/sim/ as ordinary
+# shared libraries with the real names and SONAMEs:
+#   libcuda.so.1        driver API (device state, memory accounting)
+#   libcudart.so.12/13  runtime API, one per cudaDeviceProp layout; they
+#                       reach the driver through libcuda.so.1 like NVIDIA's
+#   libnvidia-ml.so.1   NVML, reading the same config and accounting
 ifndef VGPU_SIM_MK
 VGPU_SIM_MK := 1
 
 COMMON_EXTRA_SRC += common/cuda_names.c
+
+SIM_DIR := $(LIB)/sim
+# State shared by the driver and NVML libraries (each links its own copy).
+SIM_STATE_SRC := interpose/sim/config.c interpose/sim/account.c \
+                 common/rules.c common/cuda_names.c
+SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
+                  interpose/sim/cu_attr.c interpose/sim/cu_ctx.c \
+                  interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
+                  interpose/sim/cu_module.c interpose/sim/fatbin.c \
+                  interpose/sim/cu_proc.c interpose/sim/export_tables.c \
+                  interpose/sim/md2.c interpose/sim/handles.c
+SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
+SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
+
+# -z defs: a missing symbol is a build error, not a crash in a client.
+SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
+
+$(SIM_DIR)/libcuda.so.1: $(call SIM_SO_OBJ,$(SIM_DRIVER_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $^ $(ELF_LIBS) -ldl -lpthread
+
+$(SIM_DIR)/libnvidia-ml.so.1: $(call SIM_SO_OBJ,$(SIM_NVML_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libnvidia-ml.so.1 -o $@ $^ -ldl -lpthread
+
+# The runtime, once per major version: the source is shared and
+# CUDART_MAJOR picks the cudaDeviceProp layout and the version numbers.
+# RUNPATH $ORIGIN: standalone, its dlopen("libcuda.so.1") finds the sim
+# driver beside it; under vgpu-run the supervisor serves that open.
+# The dependency files are included by the root Makefile; an empty rule
+# stops make from trying to rebuild them through the pattern below.
+$(OBJ)/so/interpose/sim/%.d: ;
+
+$(OBJ)/so/interpose/sim/cudart%.o: interpose/sim/cudart.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -DCUDART_MAJOR=$* \
+	  -MMD -MP -c $< -o $@
+
+# The version script gives every export the version node NVIDIA's
+# libcudart.so.N uses, so programs linked against NVIDIA's runtime bind to
+# ours without "version not found" errors.
+$(OBJ)/so/interpose/sim/cudart%.map:
+	@mkdir -p $(@D)
+	printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
+
+$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
+	@mkdir -p $(@D)
+	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
+	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
+	  -Wl,-rpath,'$$ORIGIN' -o $@ $(filter %.o,$^) -ldl -lpthread
+
+SIM_LIBS := $(SIM_DIR)/libcuda.so.1 $(SIM_DIR)/libnvidia-ml.so.1 \
+            $(SIM_DIR)/libcudart.so.12 $(SIM_DIR)/libcudart.so.13
+
+# Test clients (tests/clients/), built with the project so `make demo`
+# and the tests share them.
+$(BIN)/vgpu-devquery: tests/clients/devquery.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(EXE_SAN) -o $@ $< -ldl
+
+$(BIN)/vgpu-ollama-probe: tests/clients/ollama_probe.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(EXE_SAN) -o $@ $< -ldl
+
+ALL_TARGETS += $(SIM_LIBS) $(BIN)/vgpu-devquery $(BIN)/vgpu-ollama-probe
+
+# The sim libraries keep their real names, so they get a directory of
+# their own: PREFIX/lib/vgpu/sim, beside the interposer's.
+.PHONY: install-sim
+install: install-sim
+install-sim: $(SIM_LIBS)
+	install -d $(DESTDIR)$(PREFIX)/lib/vgpu/sim
+	install -m 0755 $(SIM_LIBS) $(DESTDIR)$(PREFIX)/lib/vgpu/sim/
 
 endif
