@@ -31,6 +31,7 @@ static const char *const files[B_MAX] = { "libcuda.so.1", "libcudart.so.12",
 					  "libnvidia-ml.so.1" };
 static char *backend_path[B_MAX];	/* resolved at start, NULL: none */
 static const char *backend_why[B_MAX];
+static bool sim_by_default[B_MAX];	/* said on stderr at first use */
 
 static struct vr_drain *drain;
 static pthread_t drain_thread;
@@ -112,6 +113,14 @@ static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
 			continue;
 		if (!backend_path[a])
 			return -ENOENT;
+		static bool said;
+		if (sim_by_default[a] && !said) {
+			/* Only a program that loads CUDA hears about it. */
+			said = true;
+			fprintf(stderr, "vgpu-run: no NVIDIA driver found on "
+				"this host; using the simulated GPU "
+				"(--backend sim)\n");
+		}
 		*what = backend_path[a];
 		int fd = open(backend_path[a], O_RDONLY | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
@@ -198,21 +207,17 @@ int interposer_init(struct supervisor *s)
 	for (int a = 0; a < B_MAX; a++) {
 		bool chosen = value[a] != NULL;
 		if (!chosen) {
-			if (driver < 0) {
+			if (driver < 0)
 				driver = host_has_driver();
-				if (!driver)
-					fprintf(stderr, "vgpu-run: no NVIDIA "
-						"driver found on this host; "
-						"using the simulated GPU "
-						"(--backend sim)\n");
-			}
 			value[a] = driver ? "passthrough" : "sim";
+			sim_by_default[a] = !driver;
 		}
 		backend_path[a] = resolve(s, a, value[a], &backend_why[a]);
 		if (!backend_path[a] && !chosen) {
 			/* A driver but no runtime of that major version on
 			 * the host: the simulated one answers. */
 			value[a] = "sim";
+			sim_by_default[a] = true;
 			backend_path[a] = resolve(s, a, value[a],
 						  &backend_why[a]);
 		} else if (!backend_path[a]) {
