@@ -90,7 +90,6 @@ struct vr_drain {
 	uint32_t next_index[VT_API_MAX];
 	bool clock_written;
 	uint64_t records;
-	unsigned char *rec;	/* scratch for renumbered records */
 };
 
 struct vr_drain *vr_drain_new(struct vt_writer *w)
@@ -101,10 +100,7 @@ struct vr_drain *vr_drain_new(struct vt_writer *w)
 	d->w = w;
 	d->dictcap = 4096;
 	d->dict = calloc(d->dictcap, sizeof(*d->dict));
-	d->rec = malloc(VT_REC_MAX);
-	if (!d->dict || !d->rec) {
-		free(d->dict);
-		free(d->rec);
+	if (!d->dict) {
 		free(d);
 		return NULL;
 	}
@@ -264,18 +260,20 @@ static int write_clock(struct vr_drain *d)
 	return vt_write_record(d->w, &c);
 }
 
+/* Call records are renumbered in place: the producer is done with a
+ * record once it published it, and one copy (into the writer) is all a
+ * record costs. */
 static int copy_record(struct vr_drain *d, struct vr_set *s,
-		       const struct vt_rec_hdr *h)
+		       struct vt_rec_hdr *h)
 {
-	if (h->type != VT_REC_CALL_ENTER && h->type != VT_REC_CALL_EXIT)
-		return vt_write_record(d->w, h);
-	memcpy(d->rec, h, h->size);
-	/* func sits at the same offset in both call records. */
-	uint32_t *func = (uint32_t *)(d->rec + sizeof(struct vt_rec_hdr));
-	uint32_t local = VT_FUNC_INDEX(*func);
-	if (local < s->nmap)
-		*func = s->map[local];
-	return vt_write_record(d->w, d->rec);
+	if (h->type == VT_REC_CALL_ENTER || h->type == VT_REC_CALL_EXIT) {
+		/* func sits at the same offset in both call records. */
+		uint32_t *func = (uint32_t *)(h + 1);
+		uint32_t local = VT_FUNC_INDEX(*func);
+		if (local < s->nmap)
+			*func = s->map[local];
+	}
+	return vt_write_record(d->w, h);
 }
 
 static long drain_ring(struct vr_drain *d, struct vr_set *s,
@@ -285,8 +283,7 @@ static long drain_ring(struct vr_drain *d, struct vr_set *s,
 	uint32_t mask = s->h->ring_bytes - 1;
 	long n = 0;
 	while (tail < head) {
-		const struct vt_rec_hdr *h =
-			(const void *)(vr_ring_data(r) + (tail & mask));
+		struct vt_rec_hdr *h = (void *)(vr_ring_data(r) + (tail & mask));
 		uint32_t room = s->h->ring_bytes - (uint32_t)(tail & mask);
 		if (h->type == VR_PAD) {
 			tail += room;
@@ -386,6 +383,5 @@ void vr_drain_free(struct vr_drain *d)
 		free(d->dict[i].name);
 	free(d->dict);
 	free(d->sets);
-	free(d->rec);
 	free(d);
 }
