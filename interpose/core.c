@@ -65,6 +65,7 @@ static void init_once(void)
 	for (unsigned i = 0; i < vgpu_nstatic; i++)
 		vgpu_slots[i].inject = vgpu_inject_for(vgpu_static_names[i]);
 	vgpu_ring_attach();
+	vgpu_got_init();
 	atomic_store_explicit(&ready, true, memory_order_release);
 }
 

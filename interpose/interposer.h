@@ -100,6 +100,9 @@ HIDDEN struct vgpu_inject *vgpu_inject_for(const char *name);
 /* True when this call is to fail; *code is the value to return. */
 HIDDEN bool vgpu_inject_fires(struct vgpu_inject *in, uint64_t *code);
 
+/* got.c (driver library only; api_got_none.c elsewhere) */
+HIDDEN void vgpu_got_init(void);
+
 /* standalone.c: no supervisor */
 HIDDEN void vgpu_standalone_start(void);
 

@@ -30,6 +30,12 @@ ip_soname_nvml := libnvidia-ml.so.1
 ip_soname_cudart12 := libcudart.so.12
 ip_soname_cudart13 := libcudart.so.13
 
+# The GOT route is the driver's: one library rewrites dlsym imports.
+ip_got_cuda := $(OBJ)/so/interpose/got.o $(OBJ)/so/interpose/got_hook_x86_64.o
+ip_got_cudart12 := $(OBJ)/so/interpose/api_got_none.o
+ip_got_cudart13 := $(OBJ)/so/interpose/api_got_none.o
+ip_got_nvml := $(OBJ)/so/interpose/api_got_none.o
+
 define ip_lib
 $(IP_GEN)/$(1)_thunks.S $(IP_GEN)/$(1)_table.c $(IP_GEN)/$(1).map &: \
 		interpose/exports/$(1).txt interpose/gen_thunks.sh \
@@ -42,13 +48,13 @@ $(OBJ)/so/gen/$(1)_thunks.o: $(IP_GEN)/$(1)_thunks.S
 $(OBJ)/so/gen/$(1)_table.o: $(IP_GEN)/$(1)_table.c interpose/interposer.h
 	@mkdir -p $$(@D)
 	$(CC) $(ALL_CFLAGS) $(SO_SAN) -Iinterpose -fvisibility=hidden -c $$< -o $$@
-$(LIB)/libvgpu-$(1).so: $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o \
+$(LIB)/libvgpu-$(1).so: $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \
 		$(IP_GEN)/$(1).map
 	@mkdir -p $$(@D)
 	$(CC) $(SO_SAN) -shared -Wl,-soname,$(ip_soname_$(1)) \
 		-Wl,--version-script,$(IP_GEN)/$(1).map -Wl,-z,now \
-		-o $$@ $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o \
+		-o $$@ $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \
 		-ldl -lpthread
 ALL_TARGETS += $(LIB)/libvgpu-$(1).so

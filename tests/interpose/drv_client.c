@@ -2,7 +2,10 @@
  * interposer):   drv_client MODE [THREADS CALLS]
  *   basic    cuInit, cuDriverGetVersion, cuDeviceGetCount; prints them
  *   alloc    cuMemAlloc_v2 five times; prints each result
- *   threads  THREADS threads x CALLS cuCtxGetDevice */
+ *   threads  THREADS threads x CALLS cuCtxGetDevice
+ *   deepbind PATH: dlopen PATH with RTLD_DEEPBIND, dlsym cuInit from that
+ *            handle, call it; prints whether it is the cuInit we link */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +42,15 @@ int main(int argc, char **argv)
 			uint64_t p = 0;
 			printf("alloc %d -> %d\n", i + 1, cuMemAlloc_v2(&p, 64));
 		}
+	} else if (!strcmp(mode, "deepbind") && argc > 2) {
+		void *h = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+		int (*init)(unsigned) = h ? (int (*)(unsigned))dlsym(h, "cuInit") : NULL;
+		if (!init) {
+			printf("dlopen/dlsym failed: %s\n", dlerror());
+			return 1;
+		}
+		printf("same as linked cuInit: %s, returns %d\n",
+		       init == cuInit ? "yes" : "no", init(0));
 	} else if (!strcmp(mode, "threads")) {
 		int nt = argc > 2 ? atoi(argv[2]) : 4;
 		calls = argc > 3 ? atol(argv[3]) : 1000;

@@ -77,3 +77,13 @@ expect_eq standalone_trace "$(counts "$T/sa.trc" | tr '\n' ' ')" \
 got=$("$run" --backend cuda=$T/libcuda.so.1 --rule 'inject cuInit error=999' \
 	-- "$T/drv_client" basic 2>/dev/null)
 expect_eq inject_by_number "$got" "cuInit 999 version 13000 (0) count 1 (0)"
+
+# 7. GOT route: a driver under a name no rule catches, opened by absolute
+# path with RTLD_DEEPBIND; cuInit looked up through its handle still
+# reaches the thunk.
+mkdir -p "$T/real"
+cc -shared -fPIC -O1 -o "$T/real/libnvcuda.so.1" "$here/counting_driver.c" \
+	-Wl,-soname,libnvcuda.so.1 -lpthread
+got=$("$run" $drv -o "$T/got.trc" -- "$T/drv_client" deepbind "$T/real/libnvcuda.so.1" 2>&1)
+expect_eq got_route_dlsym_returns_thunk "$got" "same as linked cuInit: yes, returns 0"
+check got_route_call_traced grep -q '^cuInit 1$' <("$T/trace_calls" "$T/got.trc")
