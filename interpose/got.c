@@ -114,8 +114,10 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	(void)data;
 	uintptr_t base = info->dlpi_addr;
 	const char *n = info->dlpi_name ? info->dlpi_name : "";
-	/* Never the loader, libc, the backend or ourselves. */
+	/* Never the loader, libc, sanitizer runtimes (they intercept dlsym
+	 * themselves), the backend or ourselves. */
 	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
+	    strstr(n, "/libasan.so") || strstr(n, "/libubsan.so") ||
 	    strstr(n, "libdl.so") || strstr(n, "linux-vdso") ||
 	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)) ||
 	    (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))))

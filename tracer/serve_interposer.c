@@ -128,6 +128,8 @@ static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
 	return -ENOENT;
 }
 
+static void *drain_main(void *arg);
+
 static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
 		      const char **what)
 {
@@ -148,6 +150,15 @@ static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
 	if (rc) {
 		close(fd);
 		return rc;
+	}
+	/* The drain thread starts here, after the program was forked: a
+	 * fork while it held a lock (malloc's) could hang the child. */
+	if (!drain_running) {
+		if (pthread_create(&drain_thread, NULL, drain_main, s)) {
+			close(fd);
+			return -EAGAIN;
+		}
+		drain_running = true;
 	}
 	*what = "trace ring";
 	return fd;
@@ -235,11 +246,10 @@ int interposer_init(struct supervisor *s)
 	if (!s->trace)
 		return 0;
 	drain = vr_drain_new(s->trace);
-	if (!drain || pthread_create(&drain_thread, NULL, drain_main, s)) {
+	if (!drain) {
 		fprintf(stderr, "vgpu-run: cannot start the trace drain\n");
 		return -1;
 	}
-	drain_running = true;
 	return 0;
 }
 
@@ -247,10 +257,11 @@ int interposer_init(struct supervisor *s)
  * records of calls that never returned included. */
 void interposer_finish(struct supervisor *s)
 {
-	if (!drain_running)
+	if (!drain)
 		return;
 	drain_stop = 1;
-	pthread_join(drain_thread, NULL);
+	if (drain_running)
+		pthread_join(drain_thread, NULL);
 	drain_running = false;
 	trace_lock();
 	long n = vr_drain_pass(drain);
