@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 t=$(mktemp -d /tmp/vgpu-bench.XXXXXX); trap 'rm -rf "$t"' EXIT
 n=${N:-10000000}
+cd "$t"	# -pg clients write gmon.out here
 cc -shared -fPIC -O2 -o "$t/libcuda.so.1" "$root/tests/interpose/counting_driver.c" \
 	-Wl,-soname,libcuda.so.1 -lpthread
 cc -O2 -pg -o "$t/client" "$root/tests/interpose/drv_client.c" -L"$t" -l:libcuda.so.1 -lpthread
