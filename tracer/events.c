@@ -1,17 +1,33 @@
 /* Supervisor events: one call writes the trace record and the -v line. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "supervisor.h"
 
+static pthread_mutex_t trace_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void trace_lock(void)
+{
+	pthread_mutex_lock(&trace_mutex);
+}
+
+void trace_unlock(void)
+{
+	pthread_mutex_unlock(&trace_mutex);
+}
+
 void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
 	   uint64_t arg, unsigned nstr, const char *const *strs)
 {
 	pid_t pid = tid > 0 ? target_tgid(tid) : 0;
-	if (s->trace)
+	if (s->trace) {
+		trace_lock();
 		vt_write_event(s->trace, kind, (uint32_t)pid, (uint32_t)tid,
 			       result, arg, nstr, strs);
+		trace_unlock();
+	}
 	if (s->opt.verbose <= 0)
 		return;
 	if (kind == VT_EV_OPEN_PASSED && s->opt.verbose < 2)

@@ -273,9 +273,12 @@ int main(int argc, char **argv)
 	}
 	reserved_builtin_init();
 	fdpool_init(s.served, s.nserved);
+	if (interposer_init(&s))
+		return 2;
 	if (spawn_program(&s))
 		return 1;
 	int status = notify_loop(&s);
+	interposer_finish(&s);
 	if (s.trace && vt_writer_close(s.trace))
 		fprintf(stderr, "vgpu-run: %s: write failed\n", s.opt.trace_path);
 	if (s.opt.summary || s.opt.report_path)

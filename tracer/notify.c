@@ -293,9 +293,12 @@ static bool reap(struct supervisor *s)
 			snprintf(desc, sizeof(desc), "exited %d",
 				 WEXITSTATUS(st));
 		const char *strs[] = { desc };
-		if (s->trace)
+		if (s->trace) {
+			trace_lock();
 			vt_write_event(s->trace, VT_EV_EXIT, (uint32_t)p,
 				       (uint32_t)p, st, 0, 1, strs);
+			trace_unlock();
+		}
 		if (s->opt.verbose > 0)
 			fprintf(stderr, "vgpu-run: [%d] %s\n", p, desc);
 		target_forget(p);
@@ -360,8 +363,11 @@ int notify_loop(struct supervisor *s)
 				break;
 		}
 		if (r == 0) {
-			if (s->trace)
+			if (s->trace) {
+				trace_lock();
 				vt_writer_flush(s->trace);
+				trace_unlock();
+			}
 			if (reap(s))
 				break;
 		}

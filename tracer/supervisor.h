@@ -104,6 +104,17 @@ int reserved_memfd_text(const char *label, const char *text, size_t len);
 void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
 	   uint64_t arg, unsigned nstr, const char *const *strs);
 
+/* events.c: the trace file is written by the notify loop and by the
+ * interposer drain thread; both hold this lock around their writes. */
+void trace_lock(void);
+void trace_unlock(void);
+
+/* serve_interposer.c: backends, trace rings and their drain.  init
+ * before the program starts (returns -1 on a bad backend rule); finish
+ * after it is gone, before the trace is closed. */
+int interposer_init(struct supervisor *s);
+void interposer_finish(struct supervisor *s);
+
 /* Shared entry points of optional parts (weak: absent parts say so). */
 int report_main(int argc, char **argv);
 

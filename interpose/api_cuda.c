@@ -1,0 +1,176 @@
+/* libcuda.so.1: the driver's own resolvers are answered here so that
+ * every pointer they hand out is a thunk.
+ *
+ * cuGetProcAddress (CUDA 11.3 form, 4 arguments) and cuGetProcAddress_v2
+ * (5 arguments, symbolStatus): the backend's resolver decides which
+ * variant a (name, version, flags) means; we hand back a thunk for
+ * exactly the pointer it returned.  A request for the resolver itself
+ * returns ours.  cuGetExportTable passes through; its UUID and the table
+ * go into the call's out values, and --trace-export-tables wraps each
+ * slot as "UUID[slot]". */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interposer.h"
+
+#define CUDA_SUCCESS 0
+#define CUDA_ERROR_INVALID_VALUE 1
+#define CUDA_ERROR_NOT_FOUND 500
+#define CU_GET_PROC_ADDRESS_SUCCESS 0
+#define CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND 1
+
+typedef int (*procaddr4_fn)(const char *, void **, int, uint64_t);
+typedef int (*procaddr5_fn)(const char *, void **, int, uint64_t, int *);
+typedef int (*exporttable_fn)(const void **, const void *);
+
+/* The name to trace a pointer under: the backend's own export at that
+ * address when it has one (cuMemAlloc asked at version 3020 is
+ * cuMemAlloc_v2), else the name asked for. */
+static const char *trace_name(const char *asked, void *fn)
+{
+	Dl_info di;
+	if (dladdr(fn, &di) && di.dli_sname && di.dli_saddr == fn)
+		return di.dli_sname;
+	return asked;
+}
+
+/* A request for the resolver itself gets ours, in the variant the
+ * backend chose for that version (the runtime asks for
+ * "cuGetProcAddress" and expects the 5-argument form). */
+static void *answer(const char *symbol, void *fn)
+{
+	const char *name = trace_name(symbol, fn);
+	if (!strncmp(symbol, "cuGetProcAddress", 16)) {
+		int i = vgpu_static_index(!strcmp(name, "cuGetProcAddress_v2") ?
+					  name : symbol);
+		if (i >= 0)
+			return vgpu_static_thunks[i];
+	}
+	return vgpu_wrap(VT_API_CUDA, name, fn);
+}
+
+static int resolve(const char *symbol, void **pfn, int version,
+		   uint64_t flags, int *status)
+{
+	if (!pfn)
+		return CUDA_ERROR_INVALID_VALUE;
+	*pfn = NULL;
+	if (!symbol)
+		return CUDA_ERROR_INVALID_VALUE;
+	procaddr5_fn v2 = (procaddr5_fn)vgpu_backend_sym("cuGetProcAddress_v2");
+	procaddr4_fn v1 = (procaddr4_fn)vgpu_backend_sym("cuGetProcAddress");
+	int rc, st = CU_GET_PROC_ADDRESS_SUCCESS;
+	void *fn = NULL;
+	if (status && v2) {
+		rc = v2(symbol, &fn, version, flags, &st);
+	} else if (v1) {
+		rc = v1(symbol, &fn, version, flags);
+	} else if (v2) {
+		rc = v2(symbol, &fn, version, flags, &st);
+	} else {
+		/* A handler without a resolver: its export of that name. */
+		fn = *symbol ? vgpu_backend_sym(symbol) : NULL;
+		rc = fn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+		st = fn ? CU_GET_PROC_ADDRESS_SUCCESS
+			: CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	}
+	if (status)
+		*status = st;
+	if (rc == CUDA_SUCCESS && fn)
+		*pfn = answer(symbol, fn);
+	return rc;
+}
+
+static int my_cuGetProcAddress(const char *symbol, void **pfn, int version,
+			       uint64_t flags)
+{
+	return resolve(symbol, pfn, version, flags, NULL);
+}
+
+static int my_cuGetProcAddress_v2(const char *symbol, void **pfn,
+				  int version, uint64_t flags, int *status)
+{
+	return resolve(symbol, pfn, version, flags, status);
+}
+
+struct wrapped_table {
+	unsigned char uuid[16];
+	const void *orig;
+	void **copy;
+};
+static struct wrapped_table tables[64];
+static unsigned ntables;
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Export tables start with their size in bytes; the rest are function
+ * pointers.  Only tables that look like that are wrapped. */
+static const void *wrap_table(const unsigned char *uuid, const void *orig)
+{
+	const uint64_t *t = orig;
+	if (!t || t[0] < 16 || t[0] > 8 * 512 || (t[0] & 7))
+		return orig;
+	pthread_mutex_lock(&tables_lock);
+	const void *res = orig;
+	for (unsigned i = 0; i < ntables; i++)
+		if (tables[i].orig == orig && !memcmp(tables[i].uuid, uuid, 16)) {
+			res = tables[i].copy;
+			goto out;
+		}
+	size_t n = t[0] / 8;
+	void **copy = calloc(n, sizeof(void *));
+	if (!copy || ntables == 64)
+		goto out;
+	char id[64];
+	int k = 0;
+	for (int i = 0; i < 16; i++)
+		k += snprintf(id + k, sizeof(id) - (size_t)k, "%02x%s", uuid[i],
+			      i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+	copy[0] = (void *)t[0];
+	for (size_t i = 1; i < n; i++) {
+		char name[96];
+		snprintf(name, sizeof(name), "%s[%zu]", id, i);
+		copy[i] = t[i] ? vgpu_wrap(VT_API_EXPORT_TABLE, name,
+					   (void *)t[i]) : NULL;
+	}
+	memcpy(tables[ntables].uuid, uuid, 16);
+	tables[ntables].orig = orig;
+	tables[ntables].copy = copy;
+	ntables++;
+	res = copy;
+out:
+	pthread_mutex_unlock(&tables_lock);
+	return res;
+}
+
+static int my_cuGetExportTable(const void **table, const void *uuid)
+{
+	exporttable_fn fn = (exporttable_fn)vgpu_backend_sym("cuGetExportTable");
+	if (!fn)
+		return vgpu_missing_code;
+	int rc = fn(table, uuid);
+	uint64_t out[3] = { 0, 0, 0 };
+	if (uuid)
+		memcpy(&out[1], uuid, 16);
+	if (rc == CUDA_SUCCESS && table) {
+		out[0] = (uint64_t)(uintptr_t)*table;
+		if (uuid && vgpu_flag_export_tables())
+			*table = wrap_table(uuid, *table);
+	}
+	vgpu_set_out(out, 3);
+	return rc;
+}
+
+static const struct vgpu_special specials[] = {
+	{ "cuGetProcAddress", (void *)my_cuGetProcAddress },
+	{ "cuGetProcAddress_v2", (void *)my_cuGetProcAddress_v2 },
+	{ "cuGetExportTable", (void *)my_cuGetExportTable },
+	{ NULL, NULL },
+};
+
+const struct vgpu_api vgpu_api = {
+	.api = VT_API_CUDA, .key = "cuda",
+	.not_supported = 801,	/* CUDA_ERROR_NOT_SUPPORTED */
+	.specials = specials,
+};

@@ -1,0 +1,193 @@
+/* The GOT route: the dlsym, dlvsym and dlopen imports (JUMP_SLOT and
+ * GLOB_DAT, RELRO or not) of every loaded module are pointed at our
+ * hooks, at start and after every dlopen, so a look-up of a driver entry
+ * point through a handle of another CUDA driver (one no rule caught, or
+ * opened with RTLD_DEEPBIND) still returns our thunk.  Imports of driver
+ * functions already bound into such a library are re-pointed too.
+ * Look-ups made by the backend itself are left alone: a driver that
+ * resolves its own functions must get its own functions. */
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "interposer.h"
+
+void *vgpu_dlsym_hook(void *, const char *) HIDDEN;
+void *vgpu_dlvsym_hook(void *, const char *, const char *) HIDDEN;
+HIDDEN void *(*vgpu_real_dlsym)(void *, const char *) = dlsym;
+HIDDEN void *(*vgpu_real_dlvsym)(void *, const char *, const char *) = dlvsym;
+static uintptr_t backend_lo, backend_hi;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+HIDDEN unsigned vgpu_got_patched;	/* GOT entries rewritten, for the trace */
+
+static bool in_backend(const void *p)
+{
+	return (uintptr_t)p >= backend_lo && (uintptr_t)p < backend_hi;
+}
+
+/* A driver entry point found outside us and outside the backend, asked
+ * for by someone other than the backend: hand out our thunk. */
+static void *translate(void *p, const char *name, const void *caller)
+{
+	if (!p || !name || vgpu_is_ours(p) || in_backend(caller))
+		return p;
+	if (in_backend(p) && in_backend(caller))
+		return p;
+	int i = vgpu_static_index(name);
+	return i >= 0 ? vgpu_static_thunks[i] : p;
+}
+
+HIDDEN void *vgpu_dlsym_c(void *h, const char *name, const void *caller)
+{
+	return translate(vgpu_real_dlsym(h, name), name, caller);
+}
+
+HIDDEN void *vgpu_dlvsym_c(void *h, const char *name, const char *ver,
+			   const void *caller)
+{
+	return translate(vgpu_real_dlvsym(h, name, ver), name, caller);
+}
+
+static void patch_all(void);
+
+static void *dlopen_hook(const char *file, int mode)
+{
+	void *h = dlopen(file, mode);
+	if (h)
+		patch_all();
+	return h;
+}
+
+static uintptr_t dyn_ptr(uintptr_t base, uintptr_t v)
+{
+	/* ld.so relocates these in place for most objects, not the vDSO. */
+	return v < base ? v + base : v;
+}
+
+static void write_got(uintptr_t addr, void *val, uintptr_t relro_lo,
+		      uintptr_t relro_hi)
+{
+	if (*(void **)addr == val)
+		return;
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t page = addr & ~(uintptr_t)(pg - 1);
+	bool ro = addr >= relro_lo && addr < relro_hi;
+	if (ro && mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE))
+		return;
+	__atomic_store_n((void **)addr, val, __ATOMIC_RELEASE);
+	vgpu_got_patched++;
+	if (ro)
+		mprotect((void *)page, (size_t)pg, PROT_READ);
+}
+
+static void patch_relocs(uintptr_t base, const ElfW(Rela) *rel, size_t n,
+			 const ElfW(Sym) *symtab, const char *strtab,
+			 uintptr_t rlo, uintptr_t rhi)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t type = ELF64_R_TYPE(rel[i].r_info);
+		if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+			continue;
+		const char *name = strtab + symtab[ELF64_R_SYM(rel[i].r_info)].st_name;
+		uintptr_t got = base + rel[i].r_offset;
+		if (!strcmp(name, "dlsym"))
+			write_got(got, (void *)vgpu_dlsym_hook, rlo, rhi);
+		else if (!strcmp(name, "dlvsym"))
+			write_got(got, (void *)vgpu_dlvsym_hook, rlo, rhi);
+		else if (!strcmp(name, "dlopen"))
+			write_got(got, (void *)dlopen_hook, rlo, rhi);
+		else if (name[0] == 'c' && name[1] == 'u') {
+			void *cur = *(void **)got;
+			int k = vgpu_static_index(name);
+			if (k >= 0 && cur && !vgpu_is_ours(cur) && !in_backend(cur))
+				write_got(got, vgpu_static_thunks[k], rlo, rhi);
+		}
+	}
+}
+
+static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	uintptr_t base = info->dlpi_addr;
+	const char *n = info->dlpi_name ? info->dlpi_name : "";
+	/* Never the loader, libc, sanitizer runtimes (they intercept dlsym
+	 * themselves), the backend or ourselves. */
+	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
+	    strstr(n, "/libasan.so") || strstr(n, "/libubsan.so") ||
+	    strstr(n, "libdl.so") || strstr(n, "linux-vdso") ||
+	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)) ||
+	    (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))))
+		return 0;
+	const ElfW(Dyn) *dyn = NULL;
+	uintptr_t rlo = 0, rhi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+		if (p->p_type == PT_DYNAMIC)
+			dyn = (const void *)(base + p->p_vaddr);
+		else if (p->p_type == PT_GNU_RELRO) {
+			rlo = base + p->p_vaddr;
+			rhi = rlo + p->p_memsz;
+		}
+	}
+	if (!dyn)
+		return 0;
+	uintptr_t symtab = 0, strtab = 0, jmprel = 0, rela = 0;
+	size_t pltsz = 0, relasz = 0;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: symtab = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_STRTAB: strtab = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_JMPREL: jmprel = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_PLTRELSZ: pltsz = dyn->d_un.d_val; break;
+		case DT_RELA: rela = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_RELASZ: relasz = dyn->d_un.d_val; break;
+		}
+	}
+	if (!symtab || !strtab)
+		return 0;
+	if (jmprel)
+		patch_relocs(base, (const void *)jmprel, pltsz / sizeof(ElfW(Rela)),
+			     (const void *)symtab, (const char *)strtab, rlo, rhi);
+	if (rela)
+		patch_relocs(base, (const void *)rela, relasz / sizeof(ElfW(Rela)),
+			     (const void *)symtab, (const char *)strtab, rlo, rhi);
+	return 0;
+}
+
+static int find_backend(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	if (info->dlpi_addr != (uintptr_t)data)
+		return 0;
+	backend_lo = UINTPTR_MAX;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+		if (p->p_type != PT_LOAD)
+			continue;
+		uintptr_t a = info->dlpi_addr + p->p_vaddr;
+		if (a < backend_lo)
+			backend_lo = a;
+		if (a + p->p_memsz > backend_hi)
+			backend_hi = a + p->p_memsz;
+	}
+	return 1;
+}
+
+static void patch_all(void)
+{
+	pthread_mutex_lock(&lock);
+	dl_iterate_phdr(patch_module, NULL);
+	pthread_mutex_unlock(&lock);
+}
+
+void vgpu_got_init(void)
+{
+	struct link_map *lm;
+	if (vgpu_backend && dlinfo(vgpu_backend, RTLD_DI_LINKMAP, &lm) == 0)
+		dl_iterate_phdr(find_backend, (void *)lm->l_addr);
+	patch_all();
+}

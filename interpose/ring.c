@@ -1,0 +1,156 @@
+/* Producer side of the trace rings (layout: common/trace_ring.h).  The
+ * ring set comes from the supervisor (/.vgpu/ring) or, standalone, from
+ * our own drain thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "interposer.h"
+
+struct vr_header *vgpu_ring_set;
+atomic_uint vgpu_ring_gen;
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void after_fork_child(void)
+{
+	/* The parent's rings belong to the parent's threads. */
+	vgpu_ring_set = NULL;
+	atomic_fetch_add(&vgpu_ring_gen, 1);
+	pthread_mutex_init(&attach_lock, NULL);
+	vgpu_ring_attach();
+}
+
+bool vgpu_flag_export_tables(void)
+{
+	return vgpu_ring_set && (vgpu_ring_set->flags & VR_EXPORT_TABLES);
+}
+
+void vgpu_ring_attach(void)
+{
+	static bool atfork_done;
+	pthread_mutex_lock(&attach_lock);
+	if (!atfork_done) {
+		atfork_done = true;
+		pthread_atfork(NULL, NULL, after_fork_child);
+	}
+	/* Read-only: the supervisor is asked only about loads; the memfd it
+	 * injects is its own read-write description. */
+	int fd = open("/.vgpu/ring", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct vr_header *h;
+		size_t len;
+		if (vr_map(fd, &h, &len) == 0) {
+			/* Thunks always stamp rdtsc; on a TSC that is not
+			 * invariant the drain's calibration is approximate. */
+			__atomic_or_fetch(&h->flags, VR_TS_TSC,
+					  __ATOMIC_RELAXED);
+			atomic_store(&h->pid, (uint32_t)getpid());
+			h->api = vgpu_api.api;
+			vgpu_names_publish(h);
+			atomic_store_explicit((_Atomic(struct vr_header *) *)
+					      &vgpu_ring_set, h,
+					      memory_order_release);
+		}
+		close(fd);
+	} else if (errno == ENOENT) {
+		vgpu_standalone_start();
+	}
+	pthread_mutex_unlock(&attach_lock);
+}
+
+/* Called by standalone.c with its own set. */
+void vgpu_ring_use(struct vr_header *h)
+{
+	h->flags |= VR_TS_TSC;
+	atomic_store(&h->pid, (uint32_t)getpid());
+	h->api = vgpu_api.api;
+	vgpu_names_publish(h);
+	vgpu_ring_set = h;
+}
+
+bool vgpu_ring_claim(struct vgpu_thread *t)
+{
+	struct vr_header *h = vgpu_ring_set;
+	for (;;) {
+		for (uint32_t i = 0; i < h->nrings; i++) {
+			struct vr_ring *r = vr_ring_at(h, i);
+			uint32_t st = VR_FREE;
+			if (!atomic_compare_exchange_strong(&r->state, &st,
+							    VR_OWNED))
+				continue;
+			r->tid = t->tid;
+			t->ring = r;
+			t->head = atomic_load(&r->head);
+			t->tail_seen = atomic_load(&r->tail);
+			struct vt_rec_thread *th = vgpu_ring_reserve(t, sizeof(*th));
+			if (th) {
+				*th = (struct vt_rec_thread){
+					{ VT_REC_THREAD, 0, sizeof(*th) },
+					(uint32_t)getpid(), t->tid };
+				vgpu_ring_commit(t, sizeof(*th));
+			}
+			return true;
+		}
+		/* Every ring is owned: lossy sets give up, lossless ones wait
+		 * for a thread to end. */
+		if (h->flags & VR_LOSSY)
+			return false;
+		usleep(1000);
+	}
+}
+
+void vgpu_ring_release(struct vgpu_thread *t)
+{
+	if (t->ring && t->gen == atomic_load(&vgpu_ring_gen))
+		atomic_store_explicit(&t->ring->state, VR_RETIRED,
+				      memory_order_release);
+	t->ring = NULL;
+}
+
+void *vgpu_ring_reserve(struct vgpu_thread *t, uint32_t size)
+{
+	struct vr_header *h = vgpu_ring_set;
+	struct vr_ring *r = t->ring;
+	uint32_t rb = h->ring_bytes;
+	uint32_t off = (uint32_t)(t->head & (rb - 1));
+	uint32_t room = rb - off;
+	uint64_t need = size + (room < size ? room : 0);
+	if (t->head + need - t->tail_seen > rb) {
+		unsigned spins = 0;
+		for (;;) {
+			t->tail_seen = atomic_load_explicit(
+				&r->tail, memory_order_acquire);
+			if (t->head + need - t->tail_seen <= rb)
+				break;
+			if (h->flags & VR_LOSSY) {
+				atomic_fetch_add_explicit(&r->dropped, 1,
+							  memory_order_relaxed);
+				return NULL;
+			}
+			if (!spins++)
+				atomic_fetch_add_explicit(&h->ring_waits, 1,
+							  memory_order_relaxed);
+			if (spins < 64)
+				sched_yield();
+			else
+				usleep(50);
+		}
+	}
+	if (room < size) {
+		struct vt_rec_hdr *pad = (void *)(vr_ring_data(r) + off);
+		pad->type = VR_PAD;
+		pad->size = room;
+		t->head += room;
+		off = 0;
+	}
+	return vr_ring_data(r) + off;
+}
+
+void vgpu_ring_commit(struct vgpu_thread *t, uint32_t size)
+{
+	t->head += size;
+	atomic_store_explicit(&t->ring->head, t->head, memory_order_release);
+}

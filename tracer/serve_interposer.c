@@ -1,0 +1,274 @@
+/* The supervisor's side of the interposer: which backend each API gets
+ * (/.vgpu/backend/API), the trace rings (/.vgpu/ring) and the drain that
+ * copies them into the trace file.
+ *
+ * Backends, per API (cuda, cudart12, cudart13, nvml; "cudart" sets both
+ * runtimes), from `backend [API=]VALUE` rules, the last one winning:
+ *   sim          LIBDIR/sim/<the real file name>
+ *   passthrough  `real-lib API=PATH`, else the host's NVIDIA library
+ *   PATH         a user's handler library
+ * No backend rule: passthrough when the host has an NVIDIA driver, else
+ * sim (said once on stderr). */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+#include "trace_ring.h"
+
+enum { B_CUDA, B_CUDART12, B_CUDART13, B_NVML, B_MAX };
+static const char *const keys[B_MAX] = { "cuda", "cudart12", "cudart13",
+					 "nvml" };
+static const char *const files[B_MAX] = { "libcuda.so.1", "libcudart.so.12",
+					  "libcudart.so.13",
+					  "libnvidia-ml.so.1" };
+static char *backend_path[B_MAX];	/* resolved at start, NULL: none */
+static const char *backend_why[B_MAX];
+static bool sim_by_default[B_MAX];	/* said on stderr at first use */
+
+static struct vr_drain *drain;
+static pthread_t drain_thread;
+static volatile int drain_stop;
+static bool drain_running;
+
+/* The real library on this host.  The toolkit's stubs/libcuda.so is
+ * not a driver and is never chosen here (only by --real-lib). */
+static char *find_real(int api)
+{
+	static const char *const dirs[] = {
+		"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
+		"/usr/lib", "/var/lib/snapd/lib/gl", NULL,
+	};
+	char p[4096];
+	for (const char *const *d = dirs; *d; d++) {
+		snprintf(p, sizeof(p), "%s/%s", *d, files[api]);
+		if (access(p, R_OK) == 0)
+			return strdup(p);
+	}
+	glob_t g;
+	snprintf(p, sizeof(p), "/usr/local/cuda*/lib64/%s", files[api]);
+	char *res = NULL;
+	if (glob(p, 0, NULL, &g) == 0 && g.gl_pathc) {
+		for (size_t i = 0; i < g.gl_pathc && !res; i++)
+			if (!strstr(g.gl_pathv[i], "/stubs/"))
+				res = strdup(g.gl_pathv[i]);
+	}
+	globfree(&g);
+	return res;
+}
+
+static bool api_matches(const char *key, int api)
+{
+	if (!strcmp(key, keys[api]))
+		return true;
+	return !strcmp(key, "cudart") && (api == B_CUDART12 || api == B_CUDART13);
+}
+
+static int known_key(const char *k)
+{
+	return !strcmp(k, "cudart") || !strcmp(k, "cuda") || !strcmp(k, "nvml") ||
+	       !strcmp(k, "cudart12") || !strcmp(k, "cudart13");
+}
+
+static char *resolve(struct supervisor *s, int api, const char *value,
+		     const char **why)
+{
+	char p[4096];
+	if (!strcmp(value, "sim")) {
+		*why = "sim";
+		snprintf(p, sizeof(p), "%s/sim/%s", s->libdir, files[api]);
+		return strdup(p);
+	}
+	if (!strcmp(value, "passthrough")) {
+		*why = "passthrough";
+		for (size_t i = s->rules.n; i-- > 0;) {
+			const struct rule *r = &s->rules.v[i];
+			if (r->kind != RULE_REAL_LIB)
+				continue;
+			for (unsigned k = 0; k < r->nkv; k++)
+				if (api_matches(r->kv[k].key, api))
+					return strdup(r->kv[k].val);
+		}
+		return find_real(api);
+	}
+	*why = "handler";
+	return strdup(value);
+}
+
+static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
+			 const char **what)
+{
+	(void)s;
+	(void)pid;
+	const char *key = name + strlen("backend/");
+	for (int a = 0; a < B_MAX; a++) {
+		if (strcmp(key, keys[a]))
+			continue;
+		if (!backend_path[a])
+			return -ENOENT;
+		static bool said;
+		if (sim_by_default[a] && !said) {
+			/* Only a program that loads CUDA hears about it. */
+			said = true;
+			fprintf(stderr, "vgpu-run: no NVIDIA driver found on "
+				"this host; using the simulated GPU "
+				"(--backend sim)\n");
+		}
+		*what = backend_path[a];
+		int fd = open(backend_path[a], O_RDONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return -ENOENT;
+}
+
+static void *drain_main(void *arg);
+
+static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
+		      const char **what)
+{
+	(void)pid;
+	(void)name;
+	if (!s->trace || !drain)
+		return -ENOENT;
+	struct vr_header *h;
+	size_t len;
+	uint32_t flags = (s->opt.lossy ? VR_LOSSY : 0) |
+			 (s->opt.trace_export_tables ? VR_EXPORT_TABLES : 0);
+	int fd = vr_create(flags, &h, &len);
+	if (fd < 0)
+		return fd;
+	trace_lock();
+	int rc = vr_drain_add(drain, h, len);
+	trace_unlock();
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	/* The drain thread starts here, after the program was forked: a
+	 * fork while it held a lock (malloc's) could hang the child. */
+	if (!drain_running) {
+		if (pthread_create(&drain_thread, NULL, drain_main, s)) {
+			close(fd);
+			return -EAGAIN;
+		}
+		drain_running = true;
+	}
+	*what = "trace ring";
+	return fd;
+}
+
+static void *drain_main(void *arg)
+{
+	struct supervisor *s = arg;
+	while (!drain_stop) {
+		trace_lock();
+		long n = vr_drain_pass(drain);
+		trace_unlock();
+		if (n < 0) {
+			fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
+				strerror((int)-n));
+			break;
+		}
+		if (n == 0) {
+			struct timespec ts = { 0, 200 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+static bool host_has_driver(void)
+{
+	char *p = find_real(B_CUDA);
+	free(p);
+	return p != NULL;
+}
+
+int interposer_init(struct supervisor *s)
+{
+	const char *value[B_MAX] = { 0 };
+	for (size_t i = 0; i < s->rules.n; i++) {
+		const struct rule *r = &s->rules.v[i];
+		if (r->kind != RULE_BACKEND)
+			continue;
+		for (unsigned w = 0; w < r->nwords; w++)
+			for (int a = 0; a < B_MAX; a++)
+				value[a] = r->words[w];
+		for (unsigned k = 0; k < r->nkv; k++) {
+			if (!known_key(r->kv[k].key)) {
+				fprintf(stderr, "vgpu-run: %s: backend: unknown "
+					"API '%s' (cuda, cudart, cudart12, "
+					"cudart13, nvml)\n", r->origin,
+					r->kv[k].key);
+				return -1;
+			}
+			for (int a = 0; a < B_MAX; a++)
+				if (api_matches(r->kv[k].key, a))
+					value[a] = r->kv[k].val;
+		}
+	}
+	int driver = -1;		/* looked up once, when needed */
+	for (int a = 0; a < B_MAX; a++) {
+		bool chosen = value[a] != NULL;
+		if (!chosen) {
+			if (driver < 0)
+				driver = host_has_driver();
+			value[a] = driver ? "passthrough" : "sim";
+			sim_by_default[a] = !driver;
+		}
+		backend_path[a] = resolve(s, a, value[a], &backend_why[a]);
+		if (!backend_path[a] && !chosen) {
+			/* A driver but no runtime of that major version on
+			 * the host: the simulated one answers. */
+			value[a] = "sim";
+			sim_by_default[a] = true;
+			backend_path[a] = resolve(s, a, value[a],
+						  &backend_why[a]);
+		} else if (!backend_path[a]) {
+			fprintf(stderr, "vgpu-run: no real %s found for "
+				"passthrough (give --real-lib %s=PATH)\n",
+				files[a], keys[a]);
+		}
+		if (backend_path[a] && s->trace) {
+			const char *strs[] = { keys[a], backend_path[a] };
+			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
+		}
+	}
+	reserved_register("backend/", true, serve_backend);
+	reserved_register("ring", false, serve_ring);
+	if (!s->trace)
+		return 0;
+	drain = vr_drain_new(s->trace);
+	if (!drain) {
+		fprintf(stderr, "vgpu-run: cannot start the trace drain\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* After the tree is gone: whatever the rings still hold, the enter
+ * records of calls that never returned included. */
+void interposer_finish(struct supervisor *s)
+{
+	if (!drain)
+		return;
+	drain_stop = 1;
+	if (drain_running)
+		pthread_join(drain_thread, NULL);
+	drain_running = false;
+	trace_lock();
+	long n = vr_drain_pass(drain);
+	trace_unlock();
+	if (n < 0)
+		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
+			strerror((int)-n));
+	vr_drain_free(drain);
+	drain = NULL;
+}
