@@ -531,8 +531,11 @@ static void on_exit_rec(struct rpt_model *m, const struct vt_rec_hdr *h)
 	if (c.nout > have)
 		c.nout = (uint32_t)have;
 	memcpy(c.out, r->out, c.nout * 8);
-	/* Match the innermost open call of this function; anything above it
-	 * lost its exit (a lossy ring). */
+	/* Match the innermost open call of this function.  Each library has
+	 * its own ring, so the records of one thread come in time order per
+	 * API only: a runtime call may still be open above a driver call
+	 * that ends.  Only calls of the same API above the match lost their
+	 * exit (a lossy ring). */
 	int d = (int)t->depth - 1;
 	while (d >= 0 && t->stack[d].fn->id != r->func)
 		d--;
@@ -547,8 +550,16 @@ static void on_exit_rec(struct rpt_model *m, const struct vt_rec_hdr *h)
 		c.start_ns = o->start_ns <= ns ? o->start_ns : ns;
 		memcpy(c.args, o->args, sizeof(c.args));
 		c.callsite = o->callsite;
-		c.depth = (unsigned)d;
-		t->depth = (unsigned)d;
+		uint32_t api = VT_FUNC_API(r->func);
+		c.depth = 0;
+		for (int i = 0; i < (int)t->depth; i++)
+			if (i != d && (i < d || VT_FUNC_API(t->stack[i].fn->id) != api))
+				c.depth += t->stack[i].start_ns <= o->start_ns;
+		unsigned w = (unsigned)d;
+		for (unsigned i = (unsigned)d + 1; i < t->depth; i++)
+			if (VT_FUNC_API(t->stack[i].fn->id) != api)
+				t->stack[w++] = t->stack[i];
+		t->depth = w;
 	}
 	finish_call(m, t, &c);
 }

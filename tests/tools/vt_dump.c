@@ -1,5 +1,8 @@
-/* Prints a trace's supervisor events one per line, tab-separated:
+/* Prints a trace's supervisor events and call records one per line,
+ * tab-separated:
  *   event KIND PID TID RESULT ARG STR...
+ *   enter FUNC-ID TID TS ARG0 ARG1 ARG2
+ *   exit  FUNC-ID TID TS RET FLAGS
  * and a last line "end OK|TRUNCATED|CORRUPT records N".  Tests grep it. */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +23,22 @@ int main(int argc, char **argv)
 	const struct vt_rec_hdr *h;
 	enum vt_read_status st;
 	while ((st = vt_reader_next(&r, &h)) == VT_READ_OK) {
+		if (h->type == VT_REC_CALL_ENTER) {
+			const struct vt_rec_call_enter *c = (const void *)h;
+			printf("enter\t%#x\t%u\t%llu\t%#llx\t%#llx\t%#llx\n", c->func,
+			       c->tid, (unsigned long long)c->ts,
+			       (unsigned long long)c->args[0],
+			       (unsigned long long)c->args[1],
+			       (unsigned long long)c->args[2]);
+			continue;
+		}
+		if (h->type == VT_REC_CALL_EXIT) {
+			const struct vt_rec_call_exit *c = (const void *)h;
+			printf("exit\t%#x\t%u\t%llu\t%#llx\t%#x\n", c->func, c->tid,
+			       (unsigned long long)c->ts,
+			       (unsigned long long)c->ret, c->h.flags);
+			continue;
+		}
 		if (h->type != VT_REC_EVENT)
 			continue;
 		const struct vt_rec_event *e = (const void *)h;
