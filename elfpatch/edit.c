@@ -19,19 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "edit.h"
 
 #define PENDING_DYN UINT64_MAX
 #define PENDING_VN UINT32_MAX
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void note(struct edit *ed, const char *fmt, ...)
 {
@@ -161,14 +154,14 @@ static int place(struct edit *ed, const char *s, uint64_t hint, uint64_t *off,
 		return 0;
 	}
 	if (!ed->im->str_size)
-		return fail(err, errlen, "no .dynstr to hold \"%s\"", s);
+		return err_set(err, errlen, "no .dynstr to hold \"%s\"", s);
 	if (!ed->static_cov)
-		return fail(err, errlen, "\"%s\" is not in .dynstr, and without "
+		return err_set(err, errlen, "\"%s\" is not in .dynstr, and without "
 			    "a dynamic symbol count (no .dynsym header, no DT_HASH) "
 			    "no .dynstr byte can be proven unused", s);
 	unsigned char *cov = coverage(ed);
 	if (!cov)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	uint64_t size = ed->im->str_size;
 	bool fits_hint = hint && hint + need <= size;
 	for (uint64_t i = hint; fits_hint && i < hint + need; i++)
@@ -197,7 +190,7 @@ static int place(struct edit *ed, const char *s, uint64_t hint, uint64_t *off,
 	}
 	free(cov);
 	if (!best)
-		return fail(err, errlen, "no room in .dynstr for \"%s\": needs %zu "
+		return err_set(err, errlen, "no room in .dynstr for \"%s\": needs %zu "
 			    "bytes, the largest unused run is %llu, %llu bytes "
 			    "missing (no linker reserves spare .dynstr; relink "
 			    "naming the library, or rewrite the file with patchelf)",
@@ -316,7 +309,7 @@ int edit_add_needed(struct edit *ed, const char *name, char *err, size_t errlen)
 	if (first == ed->n)
 		first = 0;
 	if (insert(ed, first, DT_NEEDED, off))
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	note(ed, "DT_NEEDED \"%s\" added as the first dependency", name);
 	return 0;
 }
@@ -327,7 +320,7 @@ int edit_remove_needed(struct edit *ed, const char *name, char *err,
 	for (size_t i = 0; i < ed->im->vn_count; i++) {
 		const char *f = edit_str(ed, ed->vn_file[i]);
 		if (f && !strcmp(f, name))
-			return fail(err, errlen, "cannot remove \"%s\": "
+			return err_set(err, errlen, "cannot remove \"%s\": "
 				    ".gnu.version_r needs symbol versions from it "
 				    "(ld.so would abort on the dangling Verneed)", name);
 	}
@@ -368,7 +361,7 @@ int edit_set_soname(struct edit *ed, const char *name, char *err, size_t errlen)
 	if (had) {
 		fill_pending(ed, off);
 	} else if (insert(ed, after_last(ed, DT_NEEDED, DT_NEEDED), DT_SONAME, off)) {
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	}
 	note(ed, "DT_SONAME \"%s\"%s", name, had ? "" : " added");
 	return 0;
@@ -402,7 +395,7 @@ int edit_set_rpath(struct edit *ed, const char *path, bool force_rpath,
 	if (had) {
 		fill_pending(ed, off);
 	} else if (insert(ed, after_last(ed, DT_NEEDED, DT_SONAME), tag, off)) {
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	}
 	note(ed, "%s \"%s\"%s", force_rpath ? "DT_RPATH" : "DT_RUNPATH", path,
 	     had ? "" : " added");
@@ -423,7 +416,7 @@ int edit_finish(struct edit *ed, struct ranges *out, char *err, size_t errlen)
 			}
 	}
 	if (ed->n > room)
-		return fail(err, errlen, "no room in .dynamic: %zu more 16-byte "
+		return err_set(err, errlen, "no room in .dynamic: %zu more 16-byte "
 			    "entr%s needed (%zu slots, one DT_NULL must stay); GNU ld "
 			    "leaves room with -Wl,--spare-dynamic-tags=N (default 5), "
 			    "lld leaves none", ed->n - room,
@@ -433,7 +426,7 @@ int edit_finish(struct edit *ed, struct ranges *out, char *err, size_t errlen)
 	const unsigned char *dold = im->raw + im->dyn_off;
 	unsigned char *dnew = malloc(dsize);
 	if (!dnew)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	memcpy(dnew, dold, dsize);
 	for (size_t i = 0; i < ed->n; i++) {
 		put_le64(dnew + i * 16, (uint64_t)ed->dyn[i].d_tag);
@@ -463,7 +456,7 @@ int edit_finish(struct edit *ed, struct ranges *out, char *err, size_t errlen)
 				  b, 4, ".gnu.version_d");
 	}
 	if (rc)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	ranges_sort(out);
 	return 0;
 }

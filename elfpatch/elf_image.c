@@ -5,11 +5,11 @@
  * edit must keep consistent; section headers only cross-check.  Every
  * offset read from the file is bounds-checked before use: this is the
  * code the fuzz target runs. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "elf_image.h"
 
 #define DYN_SIZE 16
@@ -19,14 +19,6 @@
 #define VERDEF_SIZE 20
 #define VERDAUX_SIZE 8
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 bool dyn_tag_is_string(int64_t tag)
 {
@@ -82,18 +74,18 @@ static int check_ident(const struct elf_image *im, char *err, size_t errlen)
 {
 	const unsigned char *id = im->raw;
 	if (im->size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (no ELF magic at byte 0)");
+		return err_set(err, errlen, "not an ELF file (no ELF magic at byte 0)");
 	if (id[EI_CLASS] == ELFCLASS32)
-		return fail(err, errlen, "32-bit ELF (ELFCLASS32) is not supported: "
+		return err_set(err, errlen, "32-bit ELF (ELFCLASS32) is not supported: "
 			    "only 64-bit little-endian files");
 	if (id[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "invalid ELF class %u at byte %d",
+		return err_set(err, errlen, "invalid ELF class %u at byte %d",
 			    id[EI_CLASS], EI_CLASS);
 	if (id[EI_DATA] == ELFDATA2MSB)
-		return fail(err, errlen, "big-endian ELF (ELFDATA2MSB) is not supported: "
+		return err_set(err, errlen, "big-endian ELF (ELFDATA2MSB) is not supported: "
 			    "only 64-bit little-endian files");
 	if (id[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "invalid ELF data encoding %u at byte %d",
+		return err_set(err, errlen, "invalid ELF data encoding %u at byte %d",
 			    id[EI_DATA], EI_DATA);
 	return 0;
 }
@@ -103,46 +95,46 @@ static int read_segments(struct elf_image *im, char *err, size_t errlen)
 {
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(im->elf, &eh))
-		return fail(err, errlen, "truncated or invalid ELF header: %s",
+		return err_set(err, errlen, "truncated or invalid ELF header: %s",
 			    elf_errmsg(-1));
 	im->type = eh.e_type;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-		return fail(err, errlen, "ELF type %u is neither an executable nor "
+		return err_set(err, errlen, "ELF type %u is neither an executable nor "
 			    "a shared object", eh.e_type);
 	size_t n;
 	if (elf_getphdrnum(im->elf, &n))
-		return fail(err, errlen, "unreadable program headers: %s",
+		return err_set(err, errlen, "unreadable program headers: %s",
 			    elf_errmsg(-1));
 	if (!in_file(im, eh.e_phoff, (uint64_t)n * sizeof(Elf64_Phdr)))
-		return fail(err, errlen, "program headers at byte 0x%llx run past "
+		return err_set(err, errlen, "program headers at byte 0x%llx run past "
 			    "the end of the file", (unsigned long long)eh.e_phoff);
 	GElf_Phdr dyn = { .p_type = PT_NULL };
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(im->elf, (int)i, &ph))
-			return fail(err, errlen, "unreadable program header %zu: %s",
+			return err_set(err, errlen, "unreadable program header %zu: %s",
 				    i, elf_errmsg(-1));
 		if (ph.p_type == PT_DYNAMIC && dyn.p_type == PT_NULL)
 			dyn = ph;
 		if (ph.p_type == PT_INTERP && !im->interp) {
 			if (!in_file(im, ph.p_offset, ph.p_filesz) || !ph.p_filesz ||
 			    !memchr(im->raw + ph.p_offset, 0, ph.p_filesz))
-				return fail(err, errlen, "PT_INTERP at byte 0x%llx is "
+				return err_set(err, errlen, "PT_INTERP at byte 0x%llx is "
 					    "not a string inside the file",
 					    (unsigned long long)ph.p_offset);
 			im->interp = (const char *)im->raw + ph.p_offset;
 		}
 	}
 	if (dyn.p_type == PT_NULL)
-		return fail(err, errlen, "no dynamic section (statically linked?)");
+		return err_set(err, errlen, "no dynamic section (statically linked?)");
 	if (!in_file(im, dyn.p_offset, dyn.p_filesz) || dyn.p_filesz < DYN_SIZE)
-		return fail(err, errlen, "PT_DYNAMIC at byte 0x%llx (%llu bytes) "
+		return err_set(err, errlen, "PT_DYNAMIC at byte 0x%llx (%llu bytes) "
 			    "does not fit in the file", (unsigned long long)dyn.p_offset,
 			    (unsigned long long)dyn.p_filesz);
 	uint64_t mapped;
 	if (vaddr_to_off(im, dyn.p_vaddr, dyn.p_filesz, &mapped) ||
 	    mapped != dyn.p_offset)
-		return fail(err, errlen, "PT_DYNAMIC at byte 0x%llx is not where "
+		return err_set(err, errlen, "PT_DYNAMIC at byte 0x%llx is not where "
 			    "its PT_LOAD maps address 0x%llx",
 			    (unsigned long long)dyn.p_offset,
 			    (unsigned long long)dyn.p_vaddr);
@@ -156,20 +148,20 @@ static int read_dynamic(struct elf_image *im, char *err, size_t errlen)
 	Elf_Data *d = elf_getdata_rawchunk(im->elf, (int64_t)im->dyn_off,
 					   im->dyn_slots * DYN_SIZE, ELF_T_DYN);
 	if (!d)
-		return fail(err, errlen, "unreadable .dynamic at byte 0x%llx: %s",
+		return err_set(err, errlen, "unreadable .dynamic at byte 0x%llx: %s",
 			    (unsigned long long)im->dyn_off, elf_errmsg(-1));
 	im->dyn = calloc(im->dyn_slots, sizeof(*im->dyn));
 	if (!im->dyn)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	im->dyn_live = im->dyn_slots;
 	for (size_t i = 0; i < im->dyn_slots; i++) {
 		if (!gelf_getdyn(d, (int)i, &im->dyn[i]))
-			return fail(err, errlen, "unreadable .dynamic entry %zu", i);
+			return err_set(err, errlen, "unreadable .dynamic entry %zu", i);
 		if (im->dyn[i].d_tag == DT_NULL && im->dyn_live == im->dyn_slots)
 			im->dyn_live = i;
 	}
 	if (im->dyn_live == im->dyn_slots)
-		return fail(err, errlen, ".dynamic at byte 0x%llx has no DT_NULL "
+		return err_set(err, errlen, ".dynamic at byte 0x%llx has no DT_NULL "
 			    "terminator", (unsigned long long)im->dyn_off);
 	return 0;
 }
@@ -198,19 +190,19 @@ static int read_strtab(struct elf_image *im, char *err, size_t errlen)
 	if (!has_addr || !has_size) {
 		for (size_t i = 0; i < im->dyn_live; i++)
 			if (dyn_tag_is_string(im->dyn[i].d_tag))
-				return fail(err, errlen, ".dynamic has string entries "
+				return err_set(err, errlen, ".dynamic has string entries "
 					    "but no DT_STRTAB/DT_STRSZ");
 		return 0;
 	}
 	if (vaddr_to_off(im, addr, size, &im->str_off))
-		return fail(err, errlen, "DT_STRTAB 0x%llx (+%llu bytes) is not "
+		return err_set(err, errlen, "DT_STRTAB 0x%llx (+%llu bytes) is not "
 			    "inside a loaded segment of the file",
 			    (unsigned long long)addr, (unsigned long long)size);
 	im->str_size = size;
 	for (size_t i = 0; i < im->dyn_live; i++)
 		if (dyn_tag_is_string(im->dyn[i].d_tag) &&
 		    !elf_image_str(im, im->dyn[i].d_un.d_val))
-			return fail(err, errlen, ".dynamic entry %zu at byte 0x%llx "
+			return err_set(err, errlen, ".dynamic entry %zu at byte 0x%llx "
 				    "names .dynstr offset %llu, outside DT_STRSZ %llu",
 				    i, (unsigned long long)dyn_entry_off(im, i),
 				    (unsigned long long)im->dyn[i].d_un.d_val,
@@ -228,7 +220,7 @@ static int read_symtab(struct elf_image *im, char *err, size_t errlen)
 	if (!dyn_find(im, DT_SYMTAB, &addr))
 		return 0;
 	if (vaddr_to_off(im, addr, SYM_SIZE, &im->sym_off))
-		return fail(err, errlen, "DT_SYMTAB 0x%llx is not inside a loaded "
+		return err_set(err, errlen, "DT_SYMTAB 0x%llx is not inside a loaded "
 			    "segment", (unsigned long long)addr);
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(im->elf, scn))) {
@@ -236,7 +228,7 @@ static int read_symtab(struct elf_image *im, char *err, size_t errlen)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM)
 			continue;
 		if (sh.sh_offset != im->sym_off || sh.sh_entsize != SYM_SIZE)
-			return fail(err, errlen, ".dynsym section at byte 0x%llx "
+			return err_set(err, errlen, ".dynsym section at byte 0x%llx "
 				    "disagrees with DT_SYMTAB at byte 0x%llx",
 				    (unsigned long long)sh.sh_offset,
 				    (unsigned long long)im->sym_off);
@@ -252,12 +244,12 @@ static int read_symtab(struct elf_image *im, char *err, size_t errlen)
 	}
 	if (im->sym_count_known &&
 	    !in_file(im, im->sym_off, (uint64_t)im->sym_count * SYM_SIZE))
-		return fail(err, errlen, "%zu dynamic symbols at byte 0x%llx run "
+		return err_set(err, errlen, "%zu dynamic symbols at byte 0x%llx run "
 			    "past the end of the file", im->sym_count,
 			    (unsigned long long)im->sym_off);
 	if (im->sym_count_known && dyn_find(im, DT_VERSYM, &addr) &&
 	    vaddr_to_off(im, addr, (uint64_t)im->sym_count * 2, &im->versym_off))
-		return fail(err, errlen, "DT_VERSYM 0x%llx is not inside a loaded "
+		return err_set(err, errlen, "DT_VERSYM 0x%llx is not inside a loaded "
 			    "segment", (unsigned long long)addr);
 	return 0;
 }
@@ -268,18 +260,18 @@ static int read_verneed(struct elf_image *im, char *err, size_t errlen)
 	if (!dyn_find(im, DT_VERNEED, &addr))
 		return 0;
 	if (!dyn_find(im, DT_VERNEEDNUM, &num) || num > im->size / VERNEED_SIZE)
-		return fail(err, errlen, "DT_VERNEED without a plausible "
+		return err_set(err, errlen, "DT_VERNEED without a plausible "
 			    "DT_VERNEEDNUM");
 	uint64_t off;
 	if (vaddr_to_off(im, addr, VERNEED_SIZE, &off))
-		return fail(err, errlen, "DT_VERNEED 0x%llx is not inside a loaded "
+		return err_set(err, errlen, "DT_VERNEED 0x%llx is not inside a loaded "
 			    "segment", (unsigned long long)addr);
 	im->vn = calloc(num ? num : 1, sizeof(*im->vn));
 	if (!im->vn)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	for (uint64_t i = 0; i < num; i++) {
 		if (!in_file(im, off, VERNEED_SIZE))
-			return fail(err, errlen, "Verneed %llu at byte 0x%llx runs "
+			return err_set(err, errlen, "Verneed %llu at byte 0x%llx runs "
 				    "past the end of the file", (unsigned long long)i,
 				    (unsigned long long)off);
 		const unsigned char *p = im->raw + off;
@@ -289,12 +281,12 @@ static int read_verneed(struct elf_image *im, char *err, size_t errlen)
 		v->file = le32(p + 4);
 		v->aux_off = off + le32(p + 8);
 		if (!elf_image_str(im, v->file))
-			return fail(err, errlen, "Verneed at byte 0x%llx names "
+			return err_set(err, errlen, "Verneed at byte 0x%llx names "
 				    ".dynstr offset %u, outside DT_STRSZ",
 				    (unsigned long long)off, v->file);
 		uint32_t next = le32(p + 12);
 		if (!next && i + 1 < num)
-			return fail(err, errlen, "Verneed chain ends after %llu of "
+			return err_set(err, errlen, "Verneed chain ends after %llu of "
 				    "DT_VERNEEDNUM %llu entries",
 				    (unsigned long long)i + 1, (unsigned long long)num);
 		off += next;
@@ -304,7 +296,7 @@ static int read_verneed(struct elf_image *im, char *err, size_t errlen)
 		dyn_find(im, DT_VERDEFNUM, &cnt);
 		if (cnt > im->size / VERDEF_SIZE ||
 		    vaddr_to_off(im, addr, VERDEF_SIZE, &im->verdef_off))
-			return fail(err, errlen, "DT_VERDEF 0x%llx is not inside a "
+			return err_set(err, errlen, "DT_VERDEF 0x%llx is not inside a "
 				    "loaded segment", (unsigned long long)addr);
 		im->verdef_count = cnt;
 		/* Only the first entry may be the base one (binutils' rule). */
@@ -315,7 +307,7 @@ static int read_verneed(struct elf_image *im, char *err, size_t errlen)
 			im->base_name_at = aux;
 			im->base_name = le32(im->raw + aux);
 			if (!elf_image_str(im, im->base_name))
-				return fail(err, errlen, "base Verdef at byte 0x%llx "
+				return err_set(err, errlen, "base Verdef at byte 0x%llx "
 					    "names .dynstr offset %u, outside DT_STRSZ",
 					    (unsigned long long)im->verdef_off,
 					    im->base_name);
@@ -389,21 +381,21 @@ int elf_image_open(struct elf_image *im, Elf *e, char *err, size_t errlen)
 	im->elf = e;
 	im->raw = (const unsigned char *)elf_rawfile(e, &im->size);
 	if (!im->raw)
-		return fail(err, errlen, "unreadable: %s", elf_errmsg(-1));
+		return err_set(err, errlen, "unreadable: %s", elf_errmsg(-1));
 	if (check_ident(im, err, errlen) || read_segments(im, err, errlen) ||
 	    read_dynamic(im, err, errlen) || read_strtab(im, err, errlen) ||
 	    read_symtab(im, err, errlen) || read_verneed(im, err, errlen))
 		return -1;
 	size_t shnum;
 	if (elf_getshdrnum(e, &shnum))
-		return fail(err, errlen, "unreadable section headers: %s",
+		return err_set(err, errlen, "unreadable section headers: %s",
 			    elf_errmsg(-1));
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNAMIC &&
 		    sh.sh_offset != im->dyn_off)
-			return fail(err, errlen, ".dynamic section at byte 0x%llx "
+			return err_set(err, errlen, ".dynamic section at byte 0x%llx "
 				    "but PT_DYNAMIC at byte 0x%llx",
 				    (unsigned long long)sh.sh_offset,
 				    (unsigned long long)im->dyn_off);
@@ -413,10 +405,10 @@ int elf_image_open(struct elf_image *im, Elf *e, char *err, size_t errlen)
 	im->executable = im->type == ET_EXEC || im->interp || (flags1 & DF_1_PIE);
 	struct ref_check c = { .im = im };
 	if (elf_image_each_static_ref(im, check_ref, &c))
-		return fail(err, errlen, "version structures run past the end of "
+		return err_set(err, errlen, "version structures run past the end of "
 			    "the file");
 	if (c.any_bad)
-		return fail(err, errlen, "a symbol or version name points at "
+		return err_set(err, errlen, "a symbol or version name points at "
 			    ".dynstr offset %llu, outside DT_STRSZ %llu",
 			    (unsigned long long)c.bad,
 			    (unsigned long long)im->str_size);

@@ -2,24 +2,16 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "journal.h"
 
 #define MAGIC "vgpu-elfpatch journal 1"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int unhex(const char *s, size_t n, unsigned char *out)
 {
@@ -39,7 +31,7 @@ int journal_load(const char *path, struct ranges *out, uint64_t *size,
 	if (!f) {
 		if (errno == ENOENT)
 			return 1;
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	char *line = NULL;
 	size_t cap = 0;
@@ -74,14 +66,14 @@ int journal_load(const char *path, struct ranges *out, uint64_t *size,
 		}
 	}
 	if (!ended) {
-		fail(err, errlen, "%s: incomplete journal (no end line after line %d)",
+		err_set(err, errlen, "%s: incomplete journal (no end line after line %d)",
 		     path, lineno);
 		goto out;
 	}
 	rc = 0;
 	goto out;
 bad:
-	fail(err, errlen, "%s:%d: not a valid journal line", path, lineno);
+	err_set(err, errlen, "%s:%d: not a valid journal line", path, lineno);
 out:
 	free(a);
 	free(b);
@@ -111,12 +103,12 @@ int journal_write(const char *path, uint64_t size, const struct ranges *rs,
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "cannot write journal %s: %s", tmp,
+		return err_set(err, errlen, "cannot write journal %s: %s", tmp,
 			    strerror(errno));
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
-		return fail(err, errlen, "journal %s: %s", tmp, strerror(errno));
+		return err_set(err, errlen, "journal %s: %s", tmp, strerror(errno));
 	}
 	fprintf(f, MAGIC "\nsize %llu\n", (unsigned long long)size);
 	for (size_t i = 0; i < rs->n; i++) {
@@ -135,7 +127,7 @@ int journal_write(const char *path, uint64_t size, const struct ranges *rs,
 	if (bad || rename(tmp, path) || fsync_dir(path)) {
 		int e = errno;
 		unlink(tmp);
-		return fail(err, errlen, "cannot write journal %s: %s", path,
+		return err_set(err, errlen, "cannot write journal %s: %s", path,
 			    strerror(e));
 	}
 	return 0;
@@ -155,7 +147,7 @@ int journal_merge(int fd, const struct ranges *prev, const struct ranges *cur,
 	size_t n = prev->n + cur->n;
 	struct span *s = calloc(n ? n : 1, sizeof(*s));
 	if (!s)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	for (size_t i = 0; i < prev->n; i++)
 		s[i] = (struct span){ prev->r[i].off, prev->r[i].off + prev->r[i].len };
 	for (size_t i = 0; i < cur->n; i++)
@@ -171,7 +163,7 @@ int journal_merge(int fd, const struct ranges *prev, const struct ranges *cur,
 		size_t len = b - a;
 		unsigned char *old = malloc(len), *new_ = malloc(len);
 		if (!old || !new_ || pread(fd, old, len, (off_t)a) != (ssize_t)len) {
-			rc = fail(err, errlen, "cannot read back bytes at 0x%llx",
+			rc = err_set(err, errlen, "cannot read back bytes at 0x%llx",
 				  (unsigned long long)a);
 		} else {
 			memcpy(new_, old, len);
@@ -180,7 +172,7 @@ int journal_merge(int fd, const struct ranges *prev, const struct ranges *cur,
 				if (r->off < a || r->off + r->len > b)
 					continue;
 				if (memcmp(old + (r->off - a), r->new_, r->len))
-					rc = fail(err, errlen, "the journal does not match "
+					rc = err_set(err, errlen, "the journal does not match "
 						  "the file at byte 0x%llx (changed since?); "
 						  "--undo or remove the journal first",
 						  (unsigned long long)r->off);
@@ -192,7 +184,7 @@ int journal_merge(int fd, const struct ranges *prev, const struct ranges *cur,
 					memcpy(new_ + (r->off - a), r->new_, r->len);
 			}
 			if (!rc && ranges_add(out, a, len, old, new_, "journal"))
-				rc = fail(err, errlen, "out of memory");
+				rc = err_set(err, errlen, "out of memory");
 		}
 		free(old);
 		free(new_);
@@ -208,13 +200,13 @@ int journal_undo(int fd, const struct ranges *rs, char *err, size_t errlen)
 		unsigned char *now = malloc(r->len);
 		if (!now || pread(fd, now, r->len, (off_t)r->off) != (ssize_t)r->len) {
 			free(now);
-			return fail(err, errlen, "cannot read bytes at 0x%llx",
+			return err_set(err, errlen, "cannot read bytes at 0x%llx",
 				    (unsigned long long)r->off);
 		}
 		for (size_t j = 0; j < r->len; j++)
 			if (now[j] != r->old[j] && now[j] != r->new_[j]) {
 				free(now);
-				return fail(err, errlen, "byte 0x%llx is neither its "
+				return err_set(err, errlen, "byte 0x%llx is neither its "
 					    "journaled old nor new value: the file "
 					    "changed since; nothing restored",
 					    (unsigned long long)(r->off + j));
@@ -224,10 +216,10 @@ int journal_undo(int fd, const struct ranges *rs, char *err, size_t errlen)
 	for (size_t i = 0; i < rs->n; i++)
 		if (pwrite(fd, rs->r[i].old, rs->r[i].len, (off_t)rs->r[i].off) !=
 		    (ssize_t)rs->r[i].len)
-			return fail(err, errlen, "write at 0x%llx failed: %s (run "
+			return err_set(err, errlen, "write at 0x%llx failed: %s (run "
 				    "--undo again)", (unsigned long long)rs->r[i].off,
 				    strerror(errno));
 	if (fsync(fd))
-		return fail(err, errlen, "fsync: %s", strerror(errno));
+		return err_set(err, errlen, "fsync: %s", strerror(errno));
 	return 0;
 }

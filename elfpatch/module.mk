@@ -1,6 +1,6 @@
 # elfpatch/: vgpu-elfpatch, in-place ELF dynamic-section editor.
 ELFPATCH_SRC := $(filter-out elfpatch/fuzz_reader.c,$(sort $(wildcard elfpatch/*.c)))
-ELFPATCH_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(ELFPATCH_SRC))
+ELFPATCH_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(ELFPATCH_SRC) common/errbuf.c)
 
 $(BIN)/vgpu-elfpatch: $(ELFPATCH_OBJ)
 	@mkdir -p $(@D)
@@ -11,9 +11,9 @@ INSTALL_BINS += $(BIN)/vgpu-elfpatch
 
 # `make fuzz`: the libFuzzer target for the ELF reader (needs clang).
 ELFPATCH_FUZZ_SRC := elfpatch/fuzz_reader.c elfpatch/elf_image.c \
-	elfpatch/edit.c elfpatch/ranges.c elfpatch/verify.c
+	elfpatch/edit.c elfpatch/ranges.c elfpatch/verify.c common/errbuf.c
 $(BUILD)/fuzz/elfpatch-reader: $(ELFPATCH_FUZZ_SRC) $(wildcard elfpatch/*.h)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-Ielfpatch -o $@ $(ELFPATCH_FUZZ_SRC) $(ELF_LIBS)
+		-Ielfpatch -Icommon -o $@ $(ELFPATCH_FUZZ_SRC) $(ELF_LIBS)
 fuzz: $(BUILD)/fuzz/elfpatch-reader

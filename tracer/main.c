@@ -272,11 +272,13 @@ int main(int argc, char **argv)
 		      (const char *const *)argv);
 	}
 	reserved_builtin_init();
-	fdpool_init(s.served, s.nserved);
 	if (interposer_init(&s))
 		return 2;
 	if (spawn_program(&s))
 		return 1;
+	/* Threads start after the fork: a fork while one held a lock
+	 * (malloc's, the sanitizer's) could hang the child before exec. */
+	fdpool_init(s.served, s.nserved);
 	int status = notify_loop(&s);
 	interposer_finish(&s);
 	if (s.trace && vt_writer_close(s.trace))

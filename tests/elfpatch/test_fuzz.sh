@@ -7,7 +7,7 @@ if ! pkg-config --exists libelf; then skip "fuzz" "libelf-dev not installed"; ex
 src=$VGPU_ROOT/elfpatch
 if ! clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-I"$src" -o "$T/fuzz" "$src/fuzz_reader.c" "$src/elf_image.c" "$src/edit.c" \
-	"$src/ranges.c" "$src/verify.c" $(pkg-config --libs libelf) >"$T/build.log" 2>&1; then
+	"$src/ranges.c" "$src/verify.c" -I"$VGPU_ROOT/common" "$VGPU_ROOT/common/errbuf.c" $(pkg-config --libs libelf) >"$T/build.log" 2>&1; then
 	if grep -q 'libclang_rt.fuzzer\|fsanitize=fuzzer' "$T/build.log"; then
 		skip "fuzz" "clang has no libFuzzer runtime"; exit 0
 	fi
