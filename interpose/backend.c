@@ -84,9 +84,22 @@ void *vgpu_backend_sym(const char *name)
 	return p && !vgpu_is_ours(p) ? p : NULL;
 }
 
+/* RTLD_DEEPBIND keeps a backend's calls to its own exports inside it.
+ * AddressSanitizer's runtime aborts a process that asks for it (the
+ * library would bypass its interceptors), so in a program built with it
+ * the backend binds through the global scope instead: its calls to its own
+ * exports then pass through our thunks and are traced as nested calls. */
+static int backend_dlopen_flags(void)
+{
+	int flags = RTLD_NOW | RTLD_LOCAL;
+	if (!dlsym(RTLD_DEFAULT, "__asan_init"))
+		flags |= RTLD_DEEPBIND;
+	return flags;
+}
+
 static void *open_backend(const char *path)
 {
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+	void *h = dlopen(path, backend_dlopen_flags());
 	if (!h)
 		vgpu_log("vgpu: %s backend %s: %s", vgpu_api.key, path,
 			 dlerror());
