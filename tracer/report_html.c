@@ -40,6 +40,11 @@ static const char page_js[] =
 "var cv=document.getElementById('tl'),cx=cv.getContext('2d'),info=document.getElementById('info');\n"
 "var rows={},rowList=[];\n"
 "CALLS.forEach(function(c){var k=c[1]+'/'+c[2];if(!(k in rows)){rows[k]=rowList.length;rowList.push(k);}});\n"
+/* Depth from time containment per thread: the streamed depth can miss an
+ * enclosing call whose records came from another library's ring later. */
+"(function(){var by={};CALLS.forEach(function(c){var k=c[1]+'/'+c[2];(by[k]=by[k]||[]).push(c);});\n"
+" for(var k in by){var st=[];by[k].sort(function(x,y){return x[3]-y[3]||y[4]-x[4];}).forEach(function(c){\n"
+"  while(st.length&&st[st.length-1]<=c[3])st.pop();c[5]=st.length;st.push(c[3]+c[4]);});}})();\n"
 "var maxDepth=1;CALLS.forEach(function(c){if(c[5]+1>maxDepth)maxDepth=c[5]+1;});\n"
 "var t0=Infinity,t1=0;CALLS.forEach(function(c){if(c[3]<t0)t0=c[3];if(c[3]+c[4]>t1)t1=c[3]+c[4];});\n"
 "if(!CALLS.length){t0=0;t1=1;}if(t1<=t0)t1=t0+1;\n"
