@@ -28,6 +28,10 @@ int vt_write_record(struct vt_writer *w, const void *rec);
 int vt_write_event(struct vt_writer *w, uint32_t kind, uint32_t pid,
 		   uint32_t tid, int32_t result, uint64_t arg,
 		   unsigned nstr, const char *const *strs);
+/* The same, stamped with a time taken earlier (vt_now_ns's clock). */
+int vt_write_event_at(struct vt_writer *w, uint64_t ts_ns, uint32_t kind,
+		      uint32_t pid, uint32_t tid, int32_t result, uint64_t arg,
+		      unsigned nstr, const char *const *strs);
 
 /* Append a function-name table for api. */
 int vt_write_func_table(struct vt_writer *w, uint32_t api,

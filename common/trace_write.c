@@ -140,9 +140,17 @@ int vt_write_event(struct vt_writer *w, uint32_t kind, uint32_t pid,
 		   uint32_t tid, int32_t result, uint64_t arg,
 		   unsigned nstr, const char *const *strs)
 {
+	return vt_write_event_at(w, vt_now_ns(), kind, pid, tid, result, arg,
+				 nstr, strs);
+}
+
+int vt_write_event_at(struct vt_writer *w, uint64_t ts_ns, uint32_t kind,
+		      uint32_t pid, uint32_t tid, int32_t result, uint64_t arg,
+		      unsigned nstr, const char *const *strs)
+{
 	struct vt_rec_event e = {
 		.h.type = VT_REC_EVENT,
-		.ts_ns = vt_now_ns(),
+		.ts_ns = ts_ns,
 		.pid = pid,
 		.tid = tid,
 		.kind = kind,

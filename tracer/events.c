@@ -21,11 +21,18 @@ void trace_unlock(void)
 void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
 	   uint64_t arg, unsigned nstr, const char *const *strs)
 {
+	event_at(s, vt_now_ns(), kind, tid, result, arg, nstr, strs);
+}
+
+void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
+	      int32_t result, uint64_t arg, unsigned nstr,
+	      const char *const *strs)
+{
 	pid_t pid = tid > 0 ? target_tgid(tid) : 0;
 	if (s->trace) {
 		trace_lock();
-		vt_write_event(s->trace, kind, (uint32_t)pid, (uint32_t)tid,
-			       result, arg, nstr, strs);
+		vt_write_event_at(s->trace, ts_ns, kind, (uint32_t)pid,
+				  (uint32_t)tid, result, arg, nstr, strs);
 		trace_unlock();
 	}
 	if (s->opt.verbose <= 0)

@@ -29,8 +29,13 @@ static int build(scmp_filter_ctx ctx, bool trace_syscalls)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
-	if (trace_syscalls)
+	if (trace_syscalls) {
+		/* Device files are opened read-write: every open is wanted. */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 0);
+	}
 	return rc;
 }
 
@@ -99,11 +104,15 @@ int filter_install(bool trace_syscalls, bool *nnp)
 	}
 	int e = errno;
 	free(prog.filter);
-	if (fd >= 0) {
-		/* 6.6+: hand the CPU straight to the waiting side. */
-		uint64_t sync = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
-		(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, sync);
-	}
 	errno = e;
 	return fd;
+}
+
+void filter_tune_listener(int listener)
+{
+	/* 6.6+: hand the CPU straight to the waiting side.  Done by the
+	 * supervisor: under --trace-syscalls the filtered child's own ioctl
+	 * would wait for an answer nobody is there to give yet. */
+	uint64_t sync = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, sync);
 }

@@ -105,6 +105,16 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		answer_continue(s, n->id);
 		return;
 	}
+	if (s->opt.trace_syscalls) {
+		if (!syscalls_open(s, n, dirfd, path, oflags))
+			return;
+		/* The wider filter of --trace-syscalls also brings opens
+		 * that cannot be library loads: those are not ours. */
+		if (oflags & (O_WRONLY | O_RDWR | O_CREAT | O_PATH | O_DIRECTORY)) {
+			answer_continue(s, n->id);
+			return;
+		}
+	}
 	bool reserved = !strncmp(path, VGPU_RESERVED_PREFIX,
 				 strlen(VGPU_RESERVED_PREFIX));
 	const struct served_file *f = reserved ? NULL :
@@ -255,6 +265,10 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 		return;
 	case SYS_execveat:
 		handle_exec(s, n, (int)a[0], a[1], a[2]);
+		return;
+	case SYS_ioctl:
+	case SYS_mmap:
+		syscalls_other(s, n);
 		return;
 	default:
 		answer_continue(s, n->id);

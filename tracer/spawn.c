@@ -113,6 +113,7 @@ int spawn_program(struct supervisor *s)
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
+	filter_tune_listener(s->listener);
 	s->nnp = status == -1;
 	if (s->nnp)
 		fprintf(stderr, "vgpu-run: warning: not running with "

@@ -62,9 +62,12 @@ struct supervisor {
 	uint64_t notifications;
 };
 
-/* filter.c: in the child, before exec.  Returns the listener fd or -1 and
- * sets *nnp when no_new_privs had to be set. */
+/* filter.c: filter_install runs in the child, before exec, and returns
+ * the listener fd or -1, setting *nnp when no_new_privs had to be set; it
+ * must make no filtered syscall after loading.  filter_tune_listener runs
+ * in the supervisor once it holds the listener. */
 int filter_install(bool trace_syscalls, bool *nnp);
+void filter_tune_listener(int listener);
 
 /* spawn.c */
 int spawn_program(struct supervisor *s);
@@ -100,9 +103,22 @@ void reserved_builtin_init(void);
 /* A read-only (sealed) memfd holding text, reopened for the target. */
 int reserved_memfd_text(const char *label, const char *text, size_t len);
 
+/* syscalls.c (--trace-syscalls).  syscalls_open answers an open of a GPU
+ * device file and returns 0, or returns 1 when the open is not its
+ * business; syscalls_other answers ioctl and mmap. */
+struct seccomp_notif;
+int syscalls_open(struct supervisor *s, struct seccomp_notif *n, int dirfd,
+		  const char *path, int oflags);
+void syscalls_other(struct supervisor *s, struct seccomp_notif *n);
+
 /* events.c: every decision goes to the trace and, with -v, to stderr. */
 void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
 	   uint64_t arg, unsigned nstr, const char *const *strs);
+/* The same, stamped with a time taken before the thread was let go, so
+ * the event falls inside the call that made the syscall. */
+void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
+	      int32_t result, uint64_t arg, unsigned nstr,
+	      const char *const *strs);
 
 /* events.c: the trace file is written by the notify loop and by the
  * interposer drain thread; both hold this lock around their writes. */
