@@ -64,6 +64,7 @@ static void init_once(void)
 	vgpu_inject_load(vgpu_config_text);
 	for (unsigned i = 0; i < vgpu_nstatic; i++)
 		vgpu_slots[i].inject = vgpu_inject_for(vgpu_static_names[i]);
+	vgpu_callsite_init();
 	vgpu_ring_attach();
 	vgpu_got_init();
 	atomic_store_explicit(&ready, true, memory_order_release);
@@ -95,8 +96,10 @@ static struct vgpu_thread *thread_self(void)
 }
 
 static void record_enter(struct vgpu_thread *t, uint32_t func,
-			 const uint64_t *regs)
+			 const uint64_t *regs, void *ret)
 {
+	/* Before the enter record: a site's stack precedes its first use. */
+	uint64_t site = vgpu_callsite(t, (uintptr_t)ret);
 	struct vt_rec_call_enter *e =
 		vgpu_ring_reserve(t, sizeof(struct vt_rec_call_enter));
 	if (!e)
@@ -106,7 +109,7 @@ static void record_enter(struct vgpu_thread *t, uint32_t func,
 	e->tid = t->tid;
 	e->ts = vgpu_ticks();
 	memcpy(e->args, regs, sizeof(e->args));
-	e->callsite = 0;
+	e->callsite = site;
 	vgpu_ring_commit(t, sizeof(*e));
 }
 
@@ -157,7 +160,7 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	}
 	bool tracing = ring_ready(t);
 	if (tracing)
-		record_enter(t, sl->func, regs);
+		record_enter(t, sl->func, regs, *retslot);
 	if (t->depth >= VGPU_MAX_DEPTH || (!tracing && !use_fake))
 		return use_fake ? (void *)vgpu_missing_ret : target;
 	struct vgpu_frame *f = &t->frames[t->depth++];

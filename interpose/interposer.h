@@ -103,6 +103,12 @@ HIDDEN bool vgpu_inject_fires(struct vgpu_inject *in, uint64_t *code);
 /* got.c (driver library only; api_got_none.c elsewhere) */
 HIDDEN void vgpu_got_init(void);
 
+/* callsite.c: the id of the call site at return address ret, its stack
+ * recorded on first use (0: none). */
+struct vgpu_thread;
+HIDDEN void vgpu_callsite_init(void);
+HIDDEN uint64_t vgpu_callsite(struct vgpu_thread *t, uintptr_t ret);
+
 /* standalone.c: no supervisor */
 HIDDEN void vgpu_standalone_start(void);
 

@@ -6,7 +6,7 @@
 #   libvgpu-nvml.so      SONAME libnvidia-ml.so.1
 IP_CORE_SRC := interpose/core.c interpose/names.c interpose/pool.c \
 	interpose/ring.c interpose/backend.c interpose/inject.c \
-	interpose/standalone.c
+	interpose/standalone.c interpose/callsite.c
 IP_COMMON_SRC := common/trace_ring.c common/trace_write.c common/rules.c \
 	$(wildcard common/cuda_names.c)
 COMMON_EXTRA_SRC += common/trace_ring.c
@@ -56,7 +56,7 @@ $(LIB)/libvgpu-$(1).so: $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$
 		-Wl,--version-script,$(IP_GEN)/$(1).map -Wl,-z,now \
 		-o $$@ $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \
-		-ldl -lpthread
+		-ldl -lpthread $(UNWIND_LIBS)
 ALL_TARGETS += $(LIB)/libvgpu-$(1).so
 INSTALL_LIBS += $(LIB)/libvgpu-$(1).so
 endef
