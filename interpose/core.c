@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interposer.h"
@@ -134,6 +135,31 @@ static bool ring_ready(struct vgpu_thread *t)
 	if (!vgpu_ring_set)
 		return false;
 	return vgpu_ring_claim(t);
+}
+
+void vgpu_note(const char *key, const char *value)
+{
+	struct vgpu_thread *t = thread_self();
+	if (!t || !ring_ready(t))
+		return;
+	size_t kl = strlen(key) + 1, vl = strlen(value) + 1;
+	uint32_t size = VT_ALIGN8((uint32_t)(sizeof(struct vt_rec_event) + kl + vl));
+	struct vt_rec_event *e = vgpu_ring_reserve(t, size);
+	if (!e)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*e = (struct vt_rec_event){
+		.h = { VT_REC_EVENT, 0, size },
+		.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+		.pid = (uint32_t)getpid(), .tid = t->tid, .kind = VT_EV_NOTE,
+		.nstr = 2,
+	};
+	char *s = (char *)(e + 1);
+	memcpy(s, key, kl);
+	memcpy(s + kl, value, vl);
+	memset(s + kl + vl, 0, size - sizeof(*e) - kl - vl);
+	vgpu_ring_commit(t, size);
 }
 
 void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)

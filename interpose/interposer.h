@@ -64,6 +64,8 @@ HIDDEN extern struct vgpu_slot vgpu_pool_slots[VGPU_POOL_SIZE];
 HIDDEN void vgpu_init(void);
 HIDDEN void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot);
 HIDDEN void *vgpu_exit(uint64_t *saved);
+/* A VT_EV_NOTE event (key, value) in this thread's ring, when tracing. */
+HIDDEN void vgpu_note(const char *key, const char *value);
 /* From a special function: out values of the current call. */
 HIDDEN void vgpu_set_out(const uint64_t *vals, unsigned n);
 
