@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interposer.h"
@@ -64,6 +65,7 @@ static void init_once(void)
 	vgpu_inject_load(vgpu_config_text);
 	for (unsigned i = 0; i < vgpu_nstatic; i++)
 		vgpu_slots[i].inject = vgpu_inject_for(vgpu_static_names[i]);
+	vgpu_callsite_init();
 	vgpu_ring_attach();
 	vgpu_got_init();
 	atomic_store_explicit(&ready, true, memory_order_release);
@@ -95,8 +97,10 @@ static struct vgpu_thread *thread_self(void)
 }
 
 static void record_enter(struct vgpu_thread *t, uint32_t func,
-			 const uint64_t *regs)
+			 const uint64_t *regs, void *ret)
 {
+	/* Before the enter record: a site's stack precedes its first use. */
+	uint64_t site = vgpu_callsite(t, (uintptr_t)ret);
 	struct vt_rec_call_enter *e =
 		vgpu_ring_reserve(t, sizeof(struct vt_rec_call_enter));
 	if (!e)
@@ -106,7 +110,7 @@ static void record_enter(struct vgpu_thread *t, uint32_t func,
 	e->tid = t->tid;
 	e->ts = vgpu_ticks();
 	memcpy(e->args, regs, sizeof(e->args));
-	e->callsite = 0;
+	e->callsite = site;
 	vgpu_ring_commit(t, sizeof(*e));
 }
 
@@ -133,6 +137,31 @@ static bool ring_ready(struct vgpu_thread *t)
 	return vgpu_ring_claim(t);
 }
 
+void vgpu_note(const char *key, const char *value)
+{
+	struct vgpu_thread *t = thread_self();
+	if (!t || !ring_ready(t))
+		return;
+	size_t kl = strlen(key) + 1, vl = strlen(value) + 1;
+	uint32_t size = VT_ALIGN8((uint32_t)(sizeof(struct vt_rec_event) + kl + vl));
+	struct vt_rec_event *e = vgpu_ring_reserve(t, size);
+	if (!e)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*e = (struct vt_rec_event){
+		.h = { VT_REC_EVENT, 0, size },
+		.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+		.pid = (uint32_t)getpid(), .tid = t->tid, .kind = VT_EV_NOTE,
+		.nstr = 2,
+	};
+	char *s = (char *)(e + 1);
+	memcpy(s, key, kl);
+	memcpy(s + kl, value, vl);
+	memset(s + kl + vl, 0, size - sizeof(*e) - kl - vl);
+	vgpu_ring_commit(t, size);
+}
+
 void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 {
 	if (__builtin_expect(!atomic_load_explicit(&ready,
@@ -157,7 +186,7 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	}
 	bool tracing = ring_ready(t);
 	if (tracing)
-		record_enter(t, sl->func, regs);
+		record_enter(t, sl->func, regs, *retslot);
 	if (t->depth >= VGPU_MAX_DEPTH || (!tracing && !use_fake))
 		return use_fake ? (void *)vgpu_missing_ret : target;
 	struct vgpu_frame *f = &t->frames[t->depth++];

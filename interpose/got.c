@@ -9,10 +9,12 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "inline_hook.h"
 #include "interposer.h"
 
 void *vgpu_dlsym_hook(void *, const char *) HIDDEN;
@@ -20,6 +22,7 @@ void *vgpu_dlvsym_hook(void *, const char *, const char *) HIDDEN;
 HIDDEN void *(*vgpu_real_dlsym)(void *, const char *) = dlsym;
 HIDDEN void *(*vgpu_real_dlvsym)(void *, const char *, const char *) = dlvsym;
 static uintptr_t backend_lo, backend_hi;
+static bool backend_preloaded;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 HIDDEN unsigned vgpu_got_patched;	/* GOT entries rewritten, for the trace */
 
@@ -52,6 +55,26 @@ HIDDEN void *vgpu_dlvsym_c(void *h, const char *name, const char *ver,
 }
 
 static void patch_all(void);
+
+/* Modules already offered to the inline route, and those to offer after
+ * the walk (dlopen may not be called from inside dl_iterate_phdr). */
+#define MAX_MODULES 512
+static struct { uintptr_t addr; const void *phdr; } seen[MAX_MODULES];
+static unsigned nseen;
+static struct dl_phdr_info pending[64];
+static unsigned npending;
+
+static bool first_sight(const struct dl_phdr_info *info)
+{
+	for (unsigned i = 0; i < nseen; i++)
+		if (seen[i].addr == info->dlpi_addr && seen[i].phdr == info->dlpi_phdr)
+			return false;
+	if (nseen == MAX_MODULES || npending == 64)
+		return false;
+	seen[nseen].addr = info->dlpi_addr;
+	seen[nseen++].phdr = info->dlpi_phdr;
+	return true;
+}
 
 static void *dlopen_hook(const char *file, int mode)
 {
@@ -119,9 +142,15 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
 	    strstr(n, "/libasan.so") || strstr(n, "/libubsan.so") ||
 	    strstr(n, "libdl.so") || strstr(n, "linux-vdso") ||
-	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)) ||
-	    (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))))
+	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)))
 		return 0;
+	if (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))) {
+		/* The backend's entries are the handler, except that a
+		 * program which had it loaded before us may hold pointers. */
+		if (backend_preloaded && first_sight(info))
+			pending[npending++] = *info;
+		return 0;
+	}
 	const ElfW(Dyn) *dyn = NULL;
 	uintptr_t rlo = 0, rhi = 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -149,12 +178,21 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (!symtab || !strtab)
 		return 0;
+	unsigned before = vgpu_got_patched;
 	if (jmprel)
 		patch_relocs(base, (const void *)jmprel, pltsz / sizeof(ElfW(Rela)),
 			     (const void *)symtab, (const char *)strtab, rlo, rhi);
 	if (rela)
 		patch_relocs(base, (const void *)rela, relasz / sizeof(ElfW(Rela)),
 			     (const void *)symtab, (const char *)strtab, rlo, rhi);
+	if (vgpu_got_patched != before) {
+		char line[600];
+		snprintf(line, sizeof(line), "%s: got, %u import(s) re-pointed",
+			 *n ? n : "(program)", vgpu_got_patched - before);
+		vgpu_note("route", line);
+	}
+	if (first_sight(info))
+		pending[npending++] = *info;
 	return 0;
 }
 
@@ -181,13 +219,40 @@ static void patch_all(void)
 {
 	pthread_mutex_lock(&lock);
 	dl_iterate_phdr(patch_module, NULL);
+	for (unsigned i = 0; i < npending; i++)
+		vgpu_inline_module(&pending[i], vgpu_note);
+	npending = 0;
 	pthread_mutex_unlock(&lock);
+}
+
+/* True when the backend's link map comes before ours: the program loaded
+ * that library itself (same file, so the loader shared it) before it
+ * loaded us. */
+static bool loaded_before_us(const struct link_map *backend)
+{
+	Dl_info di;
+	struct link_map *self = NULL;
+	if (!dladdr1((void *)vgpu_got_init, &di, (void **)&self, RTLD_DL_LINKMAP) ||
+	    !self)
+		return false;
+	for (const struct link_map *l = backend; l; l = l->l_next)
+		if (l == self)
+			return true;
+	return false;
 }
 
 void vgpu_got_init(void)
 {
 	struct link_map *lm;
-	if (vgpu_backend && dlinfo(vgpu_backend, RTLD_DI_LINKMAP, &lm) == 0)
+	if (vgpu_backend && dlinfo(vgpu_backend, RTLD_DI_LINKMAP, &lm) == 0) {
 		dl_iterate_phdr(find_backend, (void *)lm->l_addr);
+		backend_preloaded = loaded_before_us(lm);
+		if (!backend_preloaded) {
+			char line[600];
+			snprintf(line, sizeof(line), "%s: none, loaded by us as the backend",
+				 lm->l_name);
+			vgpu_note("route", line);
+		}
+	}
 	patch_all();
 }

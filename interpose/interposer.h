@@ -64,6 +64,8 @@ HIDDEN extern struct vgpu_slot vgpu_pool_slots[VGPU_POOL_SIZE];
 HIDDEN void vgpu_init(void);
 HIDDEN void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot);
 HIDDEN void *vgpu_exit(uint64_t *saved);
+/* A VT_EV_NOTE event (key, value) in this thread's ring, when tracing. */
+HIDDEN void vgpu_note(const char *key, const char *value);
 /* From a special function: out values of the current call. */
 HIDDEN void vgpu_set_out(const uint64_t *vals, unsigned n);
 
@@ -102,6 +104,12 @@ HIDDEN bool vgpu_inject_fires(struct vgpu_inject *in, uint64_t *code);
 
 /* got.c (driver library only; api_got_none.c elsewhere) */
 HIDDEN void vgpu_got_init(void);
+
+/* callsite.c: the id of the call site at return address ret, its stack
+ * recorded on first use (0: none). */
+struct vgpu_thread;
+HIDDEN void vgpu_callsite_init(void);
+HIDDEN uint64_t vgpu_callsite(struct vgpu_thread *t, uintptr_t ret);
 
 /* standalone.c: no supervisor */
 HIDDEN void vgpu_standalone_start(void);

@@ -6,7 +6,7 @@
 #   libvgpu-nvml.so      SONAME libnvidia-ml.so.1
 IP_CORE_SRC := interpose/core.c interpose/names.c interpose/pool.c \
 	interpose/ring.c interpose/backend.c interpose/inject.c \
-	interpose/standalone.c
+	interpose/standalone.c interpose/callsite.c
 IP_COMMON_SRC := common/trace_ring.c common/trace_write.c common/rules.c \
 	$(wildcard common/cuda_names.c)
 COMMON_EXTRA_SRC += common/trace_ring.c
@@ -31,10 +31,12 @@ ip_soname_cudart12 := libcudart.so.12
 ip_soname_cudart13 := libcudart.so.13
 
 # The GOT route is the driver's: one library rewrites dlsym imports.
-ip_got_cuda := $(OBJ)/so/interpose/got.o $(OBJ)/so/interpose/got_hook_x86_64.o
+ip_got_cuda := $(OBJ)/so/interpose/got.o $(OBJ)/so/interpose/got_hook_x86_64.o \
+	$(OBJ)/so/interpose/inline_hook.o
 ip_got_cudart12 := $(OBJ)/so/interpose/api_got_none.o
 ip_got_cudart13 := $(OBJ)/so/interpose/api_got_none.o
 ip_got_nvml := $(OBJ)/so/interpose/api_got_none.o
+ip_libs_cuda := $(CAPSTONE_LIBS)
 
 define ip_lib
 $(IP_GEN)/$(1)_thunks.S $(IP_GEN)/$(1)_table.c $(IP_GEN)/$(1).map &: \
@@ -56,7 +58,7 @@ $(LIB)/libvgpu-$(1).so: $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$
 		-Wl,--version-script,$(IP_GEN)/$(1).map -Wl,-z,now \
 		-o $$@ $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \
-		-ldl -lpthread
+		-ldl -lpthread $(UNWIND_LIBS) $(ip_libs_$(1))
 ALL_TARGETS += $(LIB)/libvgpu-$(1).so
 INSTALL_LIBS += $(LIB)/libvgpu-$(1).so
 endef

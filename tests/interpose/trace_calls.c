@@ -1,6 +1,8 @@
 /* Prints "NAME COUNT" for the call-exit records of a trace (names from
  * its FUNC_TABLE records), then "enter N exit N unfinished N", and with
- * -f the flags of each exit (injected, missing) per name. */
+ * -f the flags of each exit (injected, missing) per name; with -n also
+ * "NOTE key value" for each note event. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ int main(int argc, char **argv)
 	const struct vt_rec_hdr *h;
 	enum vt_read_status st;
 	unsigned long ne = 0, nx = 0, clocks = 0;
+	bool notes = argc > 2 && !strcmp(argv[1], "-n");
 	while ((st = vt_reader_next(&r, &h)) == VT_READ_OK) {
 		if (h->type == VT_REC_FUNC_TABLE) {
 			const struct vt_rec_func_table *t = (const void *)h;
@@ -48,6 +51,12 @@ int main(int argc, char **argv)
 					injected[a][i]++;
 			}
 			nx++;
+		} else if (h->type == VT_REC_EVENT && notes) {
+			const struct vt_rec_event *e = (const void *)h;
+			const char *k = vt_rec_string(h, sizeof(*e), 0);
+			const char *v = vt_rec_string(h, sizeof(*e), 1);
+			if (e->kind == VT_EV_NOTE && k && v)
+				printf("NOTE %s %s\n", k, v);
 		} else if (h->type == VT_REC_CLOCK) {
 			clocks++;
 		}
