@@ -214,6 +214,7 @@ struct rpt_view {
 	struct rpt_callsite **callsites; size_t ncallsites;
 	struct rpt_call *open_calls; size_t nopen;	/* never returned */
 	char **notes; size_t nnotes;	/* VT_EV_ERROR messages, capped */
+	char **routes; size_t nroutes;	/* "LIB: route, detail", capped */
 	const char *start_argv;		/* vgpu-run's own command line */
 };
 void rpt_model_view(const struct rpt_model *m, struct rpt_view *v);

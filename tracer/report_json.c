@@ -88,6 +88,12 @@ static void write_libs(FILE *f, const struct rpt_view *v)
 		}
 		fputs("]}", f);
 	}
+	fputs("],\"routes\":[", f);
+	for (size_t i = 0; i < v->nroutes; i++) {
+		if (i)
+			fputc(',', f);
+		rpt_json_str(f, v->routes[i]);
+	}
 	fputc(']', f);
 }
 

@@ -99,6 +99,7 @@ struct rpt_model {
 	struct rpt_call open_calls[MAX_OPEN_CALLS];
 	size_t nopen;
 	struct vec notes;
+	struct vec routes;	/* distinct interposer route notes */
 	char *start_argv;
 	const struct rpt_sink *sink;
 };
@@ -661,6 +662,19 @@ static void on_exec(struct rpt_model *m, const struct vt_rec_event *e,
 	x->ts_ns = ns;
 }
 
+/* Every process of a tree notes the same routes: keep each line once. */
+static void add_route(struct rpt_model *m, const char *kind, const char *what)
+{
+	char line[1200];
+	snprintf(line, sizeof(line), "%s%s", !strcmp(kind, "route") ? "" :
+		 "inline hook refused: ", what);
+	for (size_t i = 0; i < m->routes.n; i++)
+		if (!strcmp(m->routes.v[i], line))
+			return;
+	if (m->routes.n < MAX_NOTES)
+		vec_push(&m->routes, rpt_strdup(line));
+}
+
 static struct rpt_exec *last_exec(struct rpt_model *m, uint32_t pid)
 {
 	struct rpt_process *p = pid ? u64map_get(&m->procs, pid) : NULL;
@@ -702,6 +716,8 @@ static void on_event(struct rpt_model *m, const struct vt_rec_hdr *h)
 		x = last_exec(m, e->pid);
 		if (x && !strcmp(s0, "no_new_privs"))
 			x->nnp_ignored = true;
+		if (s1 && (!strcmp(s0, "route") || !strcmp(s0, "inline-refused")))
+			add_route(m, s0, s1);
 		break;
 	case VT_EV_OPEN_SERVED:
 		proc_get(m, e->pid, ns);
@@ -928,6 +944,8 @@ void rpt_model_view(const struct rpt_model *m, struct rpt_view *v)
 	v->nopen = m->nopen;
 	v->notes = (char **)m->notes.v;
 	v->nnotes = m->notes.n;
+	v->routes = (char **)m->routes.v;
+	v->nroutes = m->routes.n;
 	v->start_argv = m->start_argv;
 }
 
@@ -1061,6 +1079,9 @@ void rpt_model_free(struct rpt_model *m)
 	for (size_t i = 0; i < m->notes.n; i++)
 		free(m->notes.v[i]);
 	free(m->notes.v);
+	for (size_t i = 0; i < m->routes.n; i++)
+		free(m->routes.v[i]);
+	free(m->routes.v);
 	free(m->start_argv);
 	free(m);
 }

@@ -163,6 +163,10 @@ static void write_libraries(FILE *f, const struct rpt_view *v)
 			plain == 1 ? "y" : "ies");
 	if (!v->nlibs)
 		fprintf(f, "(no library was opened under supervision)\n");
+	if (v->nroutes)
+		fprintf(f, "Interposer routes:\n");
+	for (size_t i = 0; i < v->nroutes; i++)
+		fprintf(f, "  %s\n", v->routes[i]);
 }
 
 static void write_callsite_line(FILE *f, const struct rpt_view *v, uint64_t id,

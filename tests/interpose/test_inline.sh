@@ -52,3 +52,19 @@ got=$(VGPU_BACKEND_CUDA=$T/libcuda.so.1 VGPU_TRACE=$T/sa.trc \
 	LD_LIBRARY_PATH=$T/sa "$T/client" "$real" 2>&1)
 expect_eq inline_standalone_output "$got" "cuInit 0 version 13000 (0) count 3 (0)"
 check inline_standalone_traced grep -q '^cuInit 1$' <(calls "$T/sa.trc")
+
+# 4. The report lists each library's route and each refusal, once.
+rep=$("$BIN/vgpu-run" report "$T/other.trc")
+routes=$(sed -n '/^Interposer routes:$/,/^$/p' <<<"$rep")
+check report_names_inline_route grep -qxF "  $real: inline, 2 function(s) hooked, 1 refused" <<<"$routes"
+check report_names_refusal grep -qxF \
+	"  inline hook refused: $real: cuDeviceGetCount: relative branch into the patched bytes" <<<"$routes"
+"$BIN/vgpu-run" report --format json -o "$T/other.json" "$T/other.trc"
+if command -v python3 >/dev/null; then
+	expect_eq json_routes_match_text "$(python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["routes"]: print("  " + r)' "$T/other.json")" \
+		"$(grep '^  ' <<<"$routes")"
+else
+	skip json_routes_match_text "python3 not installed"
+fi
