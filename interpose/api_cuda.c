@@ -5,10 +5,11 @@
  * (5 arguments, symbolStatus): the backend's resolver decides which
  * variant a (name, version, flags) means; we hand back a thunk for
  * exactly the pointer it returned.  A request for the resolver itself
- * returns ours.  cuGetExportTable passes through; its UUID and the table
- * go into the call's out values, and --trace-export-tables wraps each
- * slot as "UUID[slot]". */
+ * returns ours, and so does one for cuGetExportTable.  cuGetExportTable
+ * passes through; its UUID and the table go into the call's out values,
+ * and --trace-export-tables wraps each slot as "UUID[slot]". */
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,25 @@ static const char *trace_name(const char *asked, void *fn)
 
 /* A request for the resolver itself gets ours, in the variant the
  * backend chose for that version (the runtime asks for
- * "cuGetProcAddress" and expects the 5-argument form). */
+ * "cuGetProcAddress" and expects the 5-argument form).  So does one for
+ * cuGetExportTable: NVIDIA's runtime fetches it this way, never by
+ * symbol, and only ours records UUIDs and wraps the tables. */
+static _Atomic(void *) resolved_export_table;
+
 static void *answer(const char *symbol, void *fn)
 {
 	const char *name = trace_name(symbol, fn);
-	if (!strncmp(symbol, "cuGetProcAddress", 16)) {
-		int i = vgpu_static_index(!strcmp(name, "cuGetProcAddress_v2") ?
-					  name : symbol);
-		if (i >= 0)
-			return vgpu_static_thunks[i];
+	int i = -1;
+	if (!strncmp(symbol, "cuGetProcAddress", 16))
+		i = vgpu_static_index(!strcmp(name, "cuGetProcAddress_v2") ?
+				      name : symbol);
+	else if (!strcmp(symbol, "cuGetExportTable")) {
+		/* Ours calls what the resolver chose, not the export. */
+		atomic_store(&resolved_export_table, fn);
+		i = vgpu_static_index(symbol);
 	}
+	if (i >= 0)
+		return vgpu_static_thunks[i];
 	return vgpu_wrap(VT_API_CUDA, name, fn);
 }
 
@@ -104,6 +114,17 @@ static struct wrapped_table tables[64];
 static unsigned ntables;
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The runtime's integrity check hashes the addresses of the runtime
+ * interface table, of the check's own table and of its function, as the
+ * runtime received them, and compares the driver's answer: wrapping either
+ * table would make a working driver fail the check. */
+static const unsigned char integrity_bound[2][16] = {
+	{ 0x6b, 0xd5, 0xfb, 0x6c, 0x5b, 0xf4, 0xe7, 0x4a,	/* runtime */
+	  0x89, 0x87, 0xd9, 0x39, 0x12, 0xfd, 0x9d, 0xf9 },
+	{ 0xd4, 0x08, 0x20, 0x55, 0xbd, 0xe6, 0x70, 0x4b,	/* check */
+	  0x8d, 0x34, 0xba, 0x12, 0x3c, 0x66, 0xe1, 0xf2 },
+};
+
 /* Export tables start with their size in bytes; the rest are function
  * pointers.  Only tables that look like that are wrapped. */
 static const void *wrap_table(const unsigned char *uuid, const void *orig)
@@ -111,6 +132,9 @@ static const void *wrap_table(const unsigned char *uuid, const void *orig)
 	const uint64_t *t = orig;
 	if (!t || t[0] < 16 || t[0] > 8 * 512 || (t[0] & 7))
 		return orig;
+	for (size_t i = 0; i < 2; i++)
+		if (!memcmp(uuid, integrity_bound[i], 16))
+			return orig;
 	pthread_mutex_lock(&tables_lock);
 	const void *res = orig;
 	for (unsigned i = 0; i < ntables; i++)
@@ -146,7 +170,9 @@ out:
 
 static int my_cuGetExportTable(const void **table, const void *uuid)
 {
-	exporttable_fn fn = (exporttable_fn)vgpu_backend_sym("cuGetExportTable");
+	exporttable_fn fn = (exporttable_fn)atomic_load(&resolved_export_table);
+	if (!fn)
+		fn = (exporttable_fn)vgpu_backend_sym("cuGetExportTable");
 	if (!fn)
 		return vgpu_missing_code;
 	int rc = fn(table, uuid);

@@ -87,3 +87,28 @@ cc -shared -fPIC -O1 -o "$T/real/libnvcuda.so.1" "$here/counting_driver.c" \
 got=$("$run" $drv -o "$T/got.trc" -- "$T/drv_client" deepbind "$T/real/libnvcuda.so.1" 2>&1)
 expect_eq got_route_dlsym_returns_thunk "$got" "same as linked cuInit: yes, returns 0"
 check got_route_call_traced grep -q '^cuInit 1$' <("$T/trace_calls" "$T/got.trc")
+
+# 8. --trace-export-tables: NVIDIA's runtime on the sim driver fetches
+# cuGetExportTable through cuGetProcAddress; the slots it calls become
+# "UUID[slot]" calls, except in the two tables the runtime's integrity
+# check hashes by address, and the program sees what it sees without.
+if [ -r "$rt" ]; then
+	simrt() { "$run" --backend sim --backend cudart13=passthrough \
+		--real-lib cudart13="$rt" "$@" -- "$T/rt_client" 2>/dev/null; }
+	want=$(simrt)
+	got=$(simrt --trace-export-tables -o "$T/et.trc")
+	expect_eq export_tables_output_unchanged "$got" "$want"
+	check export_tables_runtime_sees_the_device grep -qF 'devices 1 (cudaSuccess)' <<<"$got"
+	slots=$("$T/trace_calls" "$T/et.trc" | grep -E '^[0-9a-f]{8}-[0-9a-f-]{27}\[[0-9]+\] [0-9]+$')
+	check export_tables_tool_hooks_slots_traced \
+		grep -qE '^a094798c-2e74-2e74-93f2-0800200c0a66\[[0-9]+\] ' <<<"$slots"
+	expect_eq export_tables_integrity_bound_tables_unwrapped \
+		"$(grep -cE '^(6bd5fb6c|d4082055)-' <<<"$slots")" 0
+	simrt -o "$T/noet.trc" >/dev/null
+	expect_eq export_tables_not_wrapped_without_the_flag \
+		"$("$T/trace_calls" "$T/noet.trc" | grep -cE '^[0-9a-f]{8}-.*\[[0-9]+\] ')" 0
+	check export_tables_fetched_through_cuGetProcAddress_recorded \
+		grep -qE '^cuGetExportTable [0-9]+$' <("$T/trace_calls" "$T/noet.trc")
+else
+	skip export_tables_wrapped "no $rt (CUDA 13 toolkit not installed)"
+fi
