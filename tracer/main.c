@@ -64,7 +64,7 @@ static void usage(FILE *f)
 "      --real-lib [API=]PATH  the real NVIDIA library for passthrough\n"
 "      --no-default-rules  do not read the shipped default.rules\n"
 "      --lossy             let trace rings drop records instead of waiting\n"
-"      --trace-syscalls    also trace ioctl/mmap and failing /dev/nvidia* opens\n"
+"      --trace-syscalls    record opens, ioctls, mmaps of /dev/nvidia*\n"
 "      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n");
