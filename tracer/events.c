@@ -37,7 +37,8 @@ void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
 	}
 	if (s->opt.verbose <= 0)
 		return;
-	if (kind == VT_EV_OPEN_PASSED && s->opt.verbose < 2)
+	if ((kind == VT_EV_OPEN_PASSED || (kind == VT_EV_NOTE && nstr &&
+	     !strcmp(strs[0], "parent"))) && s->opt.verbose < 2)
 		return;
 	char line[8192];
 	int n = snprintf(line, sizeof(line), "vgpu-run: [%d] %s", tid,

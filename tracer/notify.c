@@ -219,6 +219,11 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	}
 	/* The thread that execs becomes its process's leader. */
 	target_forget(n->pid);
+	/* Parent links make the report's process tree. */
+	char ppid[16];
+	snprintf(ppid, sizeof(ppid), "%d", target_ppid(n->pid));
+	const char *parent[] = { "parent", ppid };
+	event(s, VT_EV_NOTE, n->pid, 0, 0, 2, parent);
 	event(s, VT_EV_EXEC, n->pid, owner, mode, nstr, strs);
 	if (mode && !s->nnp) {
 		const char *w[] = {

@@ -110,6 +110,7 @@ struct rpt_exec {
 
 struct rpt_process {
 	uint32_t pid;
+	uint32_t ppid;		/* 0: not known */
 	uint64_t first_ns;
 	unsigned nexec;
 	uint64_t more_execs;

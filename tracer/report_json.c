@@ -50,6 +50,10 @@ static void write_procs(FILE *f, const struct rpt_view *v)
 		fprintf(f, "%s{\"pid\":%u,\"calls\":%" PRIu64 ",\"threads\":%u,"
 			"\"exited\":%s", i ? "," : "", p->pid, p->calls,
 			p->nthreads, p->exited ? "true" : "false");
+		if (p->ppid)
+			fprintf(f, ",\"ppid\":%u", p->ppid);
+		else
+			fputs(",\"ppid\":null", f);
 		if (p->exited) {
 			fprintf(f, ",\"wait_status\":%d", p->status);
 			kv_str(f, "status", st, true);

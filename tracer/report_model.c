@@ -718,6 +718,11 @@ static void on_event(struct rpt_model *m, const struct vt_rec_hdr *h)
 			x->nnp_ignored = true;
 		if (s1 && (!strcmp(s0, "route") || !strcmp(s0, "inline-refused")))
 			add_route(m, s0, s1);
+		if (s1 && !strcmp(s0, "parent")) {
+			struct rpt_process *p = proc_get(m, e->pid, ns);
+			if (p)
+				p->ppid = (uint32_t)strtoul(s1, NULL, 10);
+		}
 		break;
 	case VT_EV_OPEN_SERVED:
 		proc_get(m, e->pid, ns);

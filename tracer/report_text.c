@@ -77,38 +77,81 @@ static void write_header(FILE *f, const struct rpt_view *v)
 		v->calls, v->call_errors, v->unfinished, v->drops);
 }
 
+static void write_process(FILE *f, const struct rpt_view *v,
+			  const struct rpt_process *p, int depth)
+{
+	char st[64];
+	/* Only orphans and the first child are reaped by vgpu-run; the
+	 * others' parents collect their status. */
+	snprintf(st, sizeof(st), "%s", v->end == VT_READ_EOF ?
+		 "exit not seen (reaped by its parent)" :
+		 "no exit before the trace ends");
+	if (p->exited)
+		rpt_fmt_status(p->status, st, sizeof(st));
+	int in = 2 * depth;
+	char parent[32] = "";
+	if (depth)
+		snprintf(parent, sizeof(parent), " (child of %u)", p->ppid);
+	fprintf(f, "%*spid %u%s: %s; %" PRIu64 " calls, %u thread(s)\n", in, "",
+		p->pid, parent, st, p->calls, p->nthreads);
+	for (unsigned k = 0; k < p->nexec; k++) {
+		const struct rpt_exec *x = &p->execs[k];
+		fprintf(f, "%*s  exec %s\n%*s    argv: %s\n", in, "", x->path,
+			in, "", x->argv);
+		if (x->mode)
+			fprintf(f, "%*s    %s%s owner uid %d: %s\n", in, "",
+				x->mode & 04000 ? "set-uid" : "",
+				x->mode & 02000 ? (x->mode & 04000 ? "+set-gid" : "set-gid") : "",
+				x->owner,
+				x->secure ? "secure execution (LD_* variables stripped)" :
+				x->nnp_ignored ? "ignored under no_new_privs" :
+				"privileges not applied");
+	}
+	if (p->more_execs)
+		fprintf(f, "%*s  ... %" PRIu64 " more execs\n", in, "", p->more_execs);
+}
+
+/* Children follow their parent, indented; a process whose parent is not in
+ * the trace (the program itself, or one whose parent never exec'd under
+ * us) starts a tree.  Past a few thousand processes the list stays flat:
+ * finding children is a scan per process. */
+#define TREE_MAX_PROCS 4096
+#define TREE_MAX_DEPTH 32
+
+static bool in_trace(const struct rpt_view *v, uint32_t pid)
+{
+	for (size_t i = 0; pid && i < v->nprocs; i++)
+		if (v->procs[i]->pid == pid)
+			return true;
+	return false;
+}
+
+static void write_subtree(FILE *f, const struct rpt_view *v, size_t at,
+			  int depth, bool *done)
+{
+	done[at] = true;
+	write_process(f, v, v->procs[at], depth);
+	if (depth == TREE_MAX_DEPTH)
+		return;
+	for (size_t i = 0; i < v->nprocs; i++)
+		if (!done[i] && v->procs[i]->ppid == v->procs[at]->pid)
+			write_subtree(f, v, i, depth + 1, done);
+}
+
 static void write_processes(FILE *f, const struct rpt_view *v)
 {
 	section(f, "Processes");
-	/* The trace has no parent links: processes appear in the order
-	 * vgpu-run first saw them, which is the fork order. */
-	for (size_t i = 0; i < v->nprocs; i++) {
-		const struct rpt_process *p = v->procs[i];
-		char st[64];
-		/* Only orphans and the first child are reaped by vgpu-run; the
-		 * others' parents collect their status. */
-		snprintf(st, sizeof(st), "%s", v->end == VT_READ_EOF ?
-			 "exit not seen (reaped by its parent)" :
-			 "no exit before the trace ends");
-		if (p->exited)
-			rpt_fmt_status(p->status, st, sizeof(st));
-		fprintf(f, "pid %u: %s; %" PRIu64 " calls, %u thread(s)\n",
-			p->pid, st, p->calls, p->nthreads);
-		for (unsigned k = 0; k < p->nexec; k++) {
-			const struct rpt_exec *x = &p->execs[k];
-			fprintf(f, "  exec %s\n    argv: %s\n", x->path, x->argv);
-			if (x->mode)
-				fprintf(f, "    %s%s owner uid %d: %s\n",
-					x->mode & 04000 ? "set-uid" : "",
-					x->mode & 02000 ? (x->mode & 04000 ? "+set-gid" : "set-gid") : "",
-					x->owner,
-					x->secure ? "secure execution (LD_* variables stripped)" :
-					x->nnp_ignored ? "ignored under no_new_privs" :
-					"privileges not applied");
-		}
-		if (p->more_execs)
-			fprintf(f, "  ... %" PRIu64 " more execs\n", p->more_execs);
-	}
+	bool *done = v->nprocs <= TREE_MAX_PROCS ?
+		     rpt_calloc(v->nprocs + 1, sizeof(bool)) : NULL;
+	for (size_t i = 0; done && i < v->nprocs; i++)
+		if (!done[i] && !in_trace(v, v->procs[i]->ppid))
+			write_subtree(f, v, i, 0, done);
+	/* Whatever no tree reached (no tree at all, or pids reused into a
+	 * loop) is listed flat. */
+	for (size_t i = 0; i < v->nprocs; i++)
+		if (!done || !done[i])
+			write_process(f, v, v->procs[i], 0);
+	free(done);
 	if (!v->nprocs)
 		fprintf(f, "(no process events in this trace)\n");
 }

@@ -81,6 +81,8 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int target_open(pid_t pid, int dirfd, const char *path, int flags);
 pid_t target_tgid(pid_t tid);
+/* The parent of a thread's process (0 when unknown). */
+pid_t target_ppid(pid_t tid);
 void target_forget(pid_t tid);
 
 /* decide.c */

@@ -101,19 +101,31 @@ pid_t target_tgid(pid_t tid)
 	return tgid;
 }
 
-static pid_t read_tgid(pid_t tid)
+/* One numeric field ("Tgid:", "PPid:") of a thread's /proc status. */
+static pid_t status_field(pid_t tid, const char *key)
 {
 	char p[64], line[256];
 	snprintf(p, sizeof(p), "/proc/%d/status", tid);
 	FILE *f = fopen(p, "re");
 	if (!f)
 		return 0;
-	pid_t tgid = 0;
+	pid_t v = 0;
+	size_t klen = strlen(key);
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Tgid:", 5)) {
-			tgid = (pid_t)strtol(line + 5, NULL, 10);
+		if (!strncmp(line, key, klen)) {
+			v = (pid_t)strtol(line + klen, NULL, 10);
 			break;
 		}
 	fclose(f);
-	return tgid;
+	return v;
+}
+
+static pid_t read_tgid(pid_t tid)
+{
+	return status_field(tid, "Tgid:");
+}
+
+pid_t target_ppid(pid_t tid)
+{
+	return tid > 0 ? status_field(tid, "PPid:") : 0;
 }

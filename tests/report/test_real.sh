@@ -24,6 +24,38 @@ check "libraries: ordinary libraries are counted, not listed" \
 report --format json -o "$T/plain.json" "$T/plain.trace"
 check "json lists libc with the path the loader opened" grep -qE '"name":"libc\.so\.6","served":null,"rule":null,"requests":[0-9]+,"served_count":0,"tried":\["/' "$T/plain.json"
 
+# A process tree: a script runs a command and a subshell that runs two
+# more; each is listed under its parent.
+cat >"$T/tree.sh" <<'SH'
+#!/bin/bash
+/bin/true
+( /bin/echo sub; /bin/true )
+exit 4
+SH
+chmod +x "$T/tree.sh"
+vgpu -o "$T/tree.trace" -- "$T/tree.sh" >/dev/null; rc=$?
+expect_eq "tree scenario keeps the script's status" "$rc" 4
+out=$(report "$T/tree.trace")
+root=$(sed -n 's/^pid \([0-9]*\): exited 4;.*/\1/p' <<<"$out")
+expect_eq "processes: two children under the script" \
+	"$(grep -cE "^  pid [0-9]+ \(child of $root\): " <<<"$out")" 2
+sub=$(grep -B1 '^      exec /bin/echo$' <<<"$out" | sed -n 's/^    pid [0-9]* (child of \([0-9]*\)):.*/\1/p')
+check "processes: the grandchild is indented under the subshell" \
+	grep -qE "^  pid ${sub:-none} \(child of $root\): " <<<"$out"
+if command -v python3 >/dev/null; then
+	report --format json -o "$T/tree.json" "$T/tree.trace"
+	got=$(python3 -c '
+import json, sys
+ps = {p["pid"]: p for p in json.load(open(sys.argv[1]))["processes"]}
+def path(p):
+    return [x["path"] for x in p["execs"]][-1]
+echo = [p for p in ps.values() if path(p) == "/bin/echo"][0]
+sub = ps[echo["ppid"]]
+print(path(sub), path(ps[sub["ppid"]]).rsplit("/", 1)[-1])' "$T/tree.json")
+	expect_eq "json: ppid links the grandchild to the subshell and the script" \
+		"$got" "/bin/true tree.sh"
+fi
+
 # A program that looks for the runtime where there is none: every path
 # the loader tried is listed, and the diagnosis says none exists.
 cat >"$T/want_rt.c" <<'C'
