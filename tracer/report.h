@@ -262,6 +262,16 @@ void rpt_fmt_ns(uint64_t ns, char *buf, size_t len);	/* "1.25 ms" */
 void rpt_fmt_status(int32_t wait_status, char *buf, size_t len);
 char *rpt_strdup(const char *s);	/* aborts on OOM */
 void *rpt_calloc(size_t n, size_t sz);
+/* Appenders for the per-call writers, which run for every call of a
+ * trace: each puts what fits of its text at buf+n, NUL-terminated, and
+ * returns n plus the text's full length, as snprintf counts, so a caller
+ * keeps one running count and checks it against len once. */
+size_t rpt_put_str(char *buf, size_t len, size_t n, const char *s);
+size_t rpt_put_u64(char *buf, size_t len, size_t n, uint64_t v);
+size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v);
+size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v); /* 0x.. */
+/* Microseconds with three decimals ("12.345"), as trace-event JSON has. */
+void rpt_put_us(FILE *f, uint64_t ns);
 
 /* ---- entry points ---- */
 int report_main(int argc, char **argv);

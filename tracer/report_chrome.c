@@ -15,10 +15,6 @@ static void sep(struct rpt_stream *s)
 	fputs(s->n++ ? ",\n" : "\n", s->f);
 }
 
-static void us(FILE *f, uint64_t ns)
-{
-	fprintf(f, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
-}
 
 static void on_call(void *ctx, const struct rpt_call *c)
 {
@@ -29,13 +25,21 @@ static void on_call(void *ctx, const struct rpt_call *c)
 	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
 			c->nout, args, sizeof(args));
 	sep(s);
-	fputs("{\"name\":", f);
+	fputs_unlocked("{\"name\":", f);
 	rpt_json_str(f, c->fn->name);
-	fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", vt_api_name(api));
-	us(f, c->start_ns);
-	fputs(",\"dur\":", f);
-	us(f, c->end_ns - c->start_ns);
-	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"args\":", c->pid, c->tid);
+	fputs_unlocked(",\"cat\":\"", f);
+	fputs_unlocked(vt_api_name(api), f);
+	fputs_unlocked("\",\"ph\":\"X\",\"ts\":", f);
+	rpt_put_us(f, c->start_ns);
+	fputs_unlocked(",\"dur\":", f);
+	rpt_put_us(f, c->end_ns - c->start_ns);
+	char ids[64];
+	size_t n = rpt_put_str(ids, sizeof(ids), 0, ",\"pid\":");
+	n = rpt_put_u64(ids, sizeof(ids), n, c->pid);
+	n = rpt_put_str(ids, sizeof(ids), n, ",\"tid\":");
+	n = rpt_put_u64(ids, sizeof(ids), n, c->tid);
+	n = rpt_put_str(ids, sizeof(ids), n, ",\"args\":{\"args\":");
+	fwrite_unlocked(ids, 1, n, f);
 	rpt_json_str(f, args);
 	if (c->unfinished) {
 		fputs(",\"unfinished\":true", f);
@@ -69,7 +73,7 @@ static void on_event(void *ctx, const struct rpt_event *e)
 	fprintf(s->f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\",\"ts\":",
 		r->kind == VT_EV_SYSCALL ? "syscall" : "supervisor",
 		r->kind == VT_EV_SYSCALL ? "t" : "p");
-	us(s->f, e->ts_ns);
+	rpt_put_us(s->f, e->ts_ns);
 	fprintf(s->f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"result\":%d}}",
 		r->pid, r->tid ? r->tid : r->pid, r->result);
 }

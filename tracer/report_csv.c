@@ -2,19 +2,20 @@
  * quoting). */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 #include "report_stream.h"
 
 static void csv_field(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
+	fputc_unlocked('"', f);
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		fwrite_unlocked(s, 1, (size_t)(q - s) + 1, f);
+		fputc_unlocked('"', f);
 	}
-	fputc('"', f);
+	fputs_unlocked(s, f);
+	fputc_unlocked('"', f);
 }
 
 static void on_call(void *ctx, const struct rpt_call *c)
@@ -28,13 +29,31 @@ static void on_call(void *ctx, const struct rpt_call *c)
 		snprintf(ret, sizeof(ret), "never returned");
 	else
 		dec_format_ret(api, c->fn->dec, c->ret, ret, sizeof(ret));
-	fprintf(s->f, "%u,%u,%s,%s,%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",",
-		c->pid, c->tid, vt_api_name(api), c->fn->name, c->start_ns,
-		c->end_ns - c->start_ns, c->depth, c->unfinished ? 0 : c->ret);
+	char row[512];
+	size_t n = rpt_put_u64(row, sizeof(row), 0, c->pid);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->tid);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_str(row, sizeof(row), n, vt_api_name(api));
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_str(row, sizeof(row), n, c->fn->name);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->start_ns);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->end_ns - c->start_ns);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->depth);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->unfinished ? 0 : c->ret);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	fwrite_unlocked(row, 1, n < sizeof(row) ? n : sizeof(row) - 1, s->f);
 	csv_field(s->f, ret);
-	fprintf(s->f, ",%u,", c->flags);
+	n = rpt_put_str(row, sizeof(row), 0, ",");
+	n = rpt_put_u64(row, sizeof(row), n, c->flags);
+	n = rpt_put_str(row, sizeof(row), n, ",");
+	fwrite_unlocked(row, 1, n, s->f);
 	csv_field(s->f, args);
-	fputc('\n', s->f);
+	fputc_unlocked('\n', s->f);
 	s->n++;
 }
 

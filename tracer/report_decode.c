@@ -254,43 +254,52 @@ static enum dec_type status_type(uint32_t api)
 	}
 }
 
-static void format_value(enum dec_type t, uint64_t v, char *buf, size_t len)
+/* Appends v, decoded as t, at buf+n; returns the running count (see
+ * rpt_put_str).  Called for every argument of every call of a trace. */
+static size_t put_value(enum dec_type t, uint64_t v, char *buf, size_t len,
+			size_t n)
 {
 	const char *name;
+	char tmp[64];
 	switch (t) {
 	case DEC_INT: case DEC_DEV:
-		snprintf(buf, len, "%d", (int)(uint32_t)v);
-		break;
+		return rpt_put_i64(buf, len, n, (int)(uint32_t)v);
 	case DEC_UINT:
-		snprintf(buf, len, "%u", (unsigned)v);
-		break;
+		return rpt_put_u64(buf, len, n, (unsigned)v);
 	case DEC_SIZE:
-		if (v >= (1ull << 20) && !(v & ((1ull << 20) - 1)))
-			snprintf(buf, len, "%" PRIu64 " (%" PRIu64 " MiB)", v, v >> 20);
-		else
-			snprintf(buf, len, "%" PRIu64, v);
-		break;
+		n = rpt_put_u64(buf, len, n, v);
+		if (v >= (1ull << 20) && !(v & ((1ull << 20) - 1))) {
+			n = rpt_put_str(buf, len, n, " (");
+			n = rpt_put_u64(buf, len, n, v >> 20);
+			n = rpt_put_str(buf, len, n, " MiB)");
+		}
+		return n;
 	case DEC_VERSION:
-		snprintf(buf, len, "%d (%d.%d)", (int)v, (int)v / 1000,
+		snprintf(tmp, sizeof(tmp), "%d (%d.%d)", (int)v, (int)v / 1000,
 			 (int)(v % 1000) / 10);
-		break;
+		return rpt_put_str(buf, len, n, tmp);
 	case DEC_FLAGS:
-		snprintf(buf, len, "0x%" PRIx64, v);
-		break;
+		return rpt_put_hex(buf, len, n, v);
 	case DEC_CURESULT: case DEC_CUDAERROR: case DEC_NVMLRETURN:
 	case DEC_CUATTR: case DEC_MEMCPYKIND:
 		name = rpt_code_name(t, (int)v);
-		if (name)
-			snprintf(buf, len, "%s (%d)", name, (int)v);
-		else
-			snprintf(buf, len, "%d", (int)v);
-		break;
+		if (!name)
+			return rpt_put_i64(buf, len, n, (int)v);
+		n = rpt_put_str(buf, len, n, name);
+		n = rpt_put_str(buf, len, n, " (");
+		n = rpt_put_i64(buf, len, n, (int)v);
+		return rpt_put_str(buf, len, n, ")");
 	case DEC_PTR: case DEC_HANDLE: case DEC_STR: default:
-		if (v)
-			snprintf(buf, len, "0x%" PRIx64, v);
-		else
-			snprintf(buf, len, "NULL");
+		return v ? rpt_put_hex(buf, len, n, v) :
+			   rpt_put_str(buf, len, n, "NULL");
 	}
+}
+
+static void format_value(enum dec_type t, uint64_t v, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = 0;
+	put_value(t, v, buf, len, 0);
 }
 
 void dec_format_args(const struct dec_func *d, const uint64_t args[6],
@@ -299,43 +308,46 @@ void dec_format_args(const struct dec_func *d, const uint64_t args[6],
 	size_t n = 0;
 	buf[0] = 0;
 	if (!d) {
-		for (unsigned i = 0; i < 6 && n < len; i++)
-			n += (size_t)snprintf(buf + n, len - n, "%s0x%" PRIx64,
-					      i ? ", " : "", args[i]);
+		for (unsigned i = 0; i < 6 && n < len; i++) {
+			if (i)
+				n = rpt_put_str(buf, len, n, ", ");
+			n = rpt_put_hex(buf, len, n, args[i]);
+		}
 		return;
 	}
 	unsigned reg = 0, k = 0;
 	for (unsigned i = 0; i < d->nargs && n < len; i++) {
 		const struct dec_arg *a = &d->args[i];
-		char val[128];
+		if (i)
+			n = rpt_put_str(buf, len, n, ", ");
+		n = rpt_put_str(buf, len, n, a->name);
 		if (reg >= 6) {
-			n += (size_t)snprintf(buf + n, len - n, "%s%s=?", i ? ", " : "",
-					      a->name);
+			n = rpt_put_str(buf, len, n, "=?");
 			continue;
 		}
+		n = rpt_put_str(buf, len, n, "=");
 		if (a->type == DEC_DIM3) {
+			char val[128];
 			uint64_t lo = args[reg], hi = reg + 1 < 6 ? args[reg + 1] : 0;
 			snprintf(val, sizeof(val), "(%u,%u,%u)", (unsigned)lo,
 				 (unsigned)(lo >> 32), (unsigned)hi);
+			n = rpt_put_str(buf, len, n, val);
 			reg += 2;
 		} else if (a->out_width) {
-			char v[96];
 			if (k < nout && out) {
 				uint64_t x = out[k];
 				if (a->out_width < 8)
 					x &= (1ull << (8 * a->out_width)) - 1;
-				format_value(a->type, x, v, sizeof(v));
-				snprintf(val, sizeof(val), "&%s", v);
+				n = rpt_put_str(buf, len, n, "&");
+				n = put_value(a->type, x, buf, len, n);
 			} else {
-				format_value(DEC_PTR, args[reg], val, sizeof(val));
+				n = put_value(DEC_PTR, args[reg], buf, len, n);
 			}
 			k++;
 			reg++;
 		} else {
-			format_value(a->type, args[reg++], val, sizeof(val));
+			n = put_value(a->type, args[reg++], buf, len, n);
 		}
-		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", i ? ", " : "",
-				      a->name, val);
 	}
 	if (n >= len && len > 4)
 		strcpy(buf + len - 4, "...");

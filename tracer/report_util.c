@@ -22,6 +22,69 @@ void *rpt_calloc(size_t n, size_t sz)
 	return p;
 }
 
+static size_t put_mem(char *buf, size_t len, size_t n, const char *s,
+		      size_t k)
+{
+	if (n < len) {
+		size_t room = len - n - 1;
+		memcpy(buf + n, s, k < room ? k : room);
+		buf[n + (k < room ? k : room)] = 0;
+	}
+	return n + k;
+}
+
+size_t rpt_put_str(char *buf, size_t len, size_t n, const char *s)
+{
+	return put_mem(buf, len, n, s, strlen(s));
+}
+
+/* Digits of v, right-aligned ending at end; returns their start. */
+static char *digits(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+size_t rpt_put_u64(char *buf, size_t len, size_t n, uint64_t v)
+{
+	char t[24], *e = t + sizeof(t), *b = digits(e, v);
+	return put_mem(buf, len, n, b, (size_t)(e - b));
+}
+
+size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v)
+{
+	char t[24], *e = t + sizeof(t);
+	char *b = digits(e, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--b = '-';
+	return put_mem(buf, len, n, b, (size_t)(e - b));
+}
+
+size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v)
+{
+	char t[24], *e = t + sizeof(t), *b = e;
+	do
+		*--b = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	*--b = 'x';
+	*--b = '0';
+	return put_mem(buf, len, n, b, (size_t)(e - b));
+}
+
+void rpt_put_us(FILE *f, uint64_t ns)
+{
+	char t[32], *e = t + sizeof(t);
+	unsigned frac = (unsigned)(ns % 1000);
+	e[-1] = (char)('0' + frac % 10);
+	e[-2] = (char)('0' + frac / 10 % 10);
+	e[-3] = (char)('0' + frac / 100);
+	e[-4] = '.';
+	char *b = digits(e - 4, ns / 1000);
+	fwrite_unlocked(b, 1, (size_t)(e - b), f);
+}
+
 /* Length of the UTF-8 sequence at p, or 0 when it is not one. */
 static size_t utf8_len(const unsigned char *p)
 {
