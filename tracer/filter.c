@@ -15,27 +15,24 @@
 
 #include "supervisor.h"
 
-/* Library loads are read-only opens: writes, creates and O_PATH look-ups
- * never need an answer from us, so they never leave the kernel. */
-#define NOT_A_LOAD (O_WRONLY | O_RDWR | O_CREAT | O_PATH | O_DIRECTORY)
-
 static int build(scmp_filter_ctx ctx, bool trace_syscalls)
 {
 	int rc = 0;
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
-			       SCMP_A1(SCMP_CMP_MASKED_EQ, NOT_A_LOAD, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
-			       SCMP_A2(SCMP_CMP_MASKED_EQ, NOT_A_LOAD, 0));
+	if (trace_syscalls) {
+		/* Device files are opened read-write: every open is wanted. */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 0);
+	} else {
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, NOT_A_LOAD, 0));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, NOT_A_LOAD, 0));
+	}
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
-	if (trace_syscalls) {
-		/* Device files are opened read-write: every open is wanted. */
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 0);
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 0);
-	}
 	return rc;
 }
 

@@ -110,7 +110,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 			return;
 		/* The wider filter of --trace-syscalls also brings opens
 		 * that cannot be library loads: those are not ours. */
-		if (oflags & (O_WRONLY | O_RDWR | O_CREAT | O_PATH | O_DIRECTORY)) {
+		if (oflags & NOT_A_LOAD) {
 			answer_continue(s, n->id);
 			return;
 		}

@@ -62,6 +62,11 @@ struct supervisor {
 	uint64_t notifications;
 };
 
+/* Library loads are read-only opens: writes, creates and O_PATH look-ups
+ * never need an answer from us, so the filter keeps them in the kernel
+ * (and under --trace-syscalls, which brings every open, we let them go). */
+#define NOT_A_LOAD (O_WRONLY | O_RDWR | O_CREAT | O_PATH | O_DIRECTORY)
+
 /* filter.c: filter_install runs in the child, before exec, and returns
  * the listener fd or -1, setting *nnp when no_new_privs had to be set; it
  * must make no filtered syscall after loading.  filter_tune_listener runs

@@ -85,7 +85,7 @@ void target_forget(pid_t tid)
 		tgid_cache[tid % 4096].tid = 0;
 }
 
-static pid_t read_tgid(pid_t tid);
+static pid_t status_field(pid_t tid, const char *key);
 
 pid_t target_tgid(pid_t tid)
 {
@@ -93,7 +93,7 @@ pid_t target_tgid(pid_t tid)
 		return 0;
 	if (tgid_cache[tid % 4096].tid == tid)
 		return tgid_cache[tid % 4096].tgid;
-	pid_t tgid = read_tgid(tid);
+	pid_t tgid = status_field(tid, "Tgid:");
 	if (tgid) {
 		tgid_cache[tid % 4096].tid = tid;
 		tgid_cache[tid % 4096].tgid = tgid;
@@ -118,11 +118,6 @@ static pid_t status_field(pid_t tid, const char *key)
 		}
 	fclose(f);
 	return v;
-}
-
-static pid_t read_tgid(pid_t tid)
-{
-	return status_field(tid, "Tgid:");
 }
 
 pid_t target_ppid(pid_t tid)
