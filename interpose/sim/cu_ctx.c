@@ -297,14 +297,22 @@ SIM_API CUresult cuCtxSynchronize(void)
 	return sim_current_dev(&r) < 0 ? r : CUDA_SUCCESS;
 }
 
-SIM_API CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned *version)
+/* The context a call names, or the current one when it names none. */
+static CUresult named_ctx(CUcontext ctx, struct sim_ctx **out)
 {
 	CUresult r = sim_check_init();
 	if (r)
 		return r;
-	struct sim_ctx *c = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
-	if (!sim_ctx_valid(c))
-		return CUDA_ERROR_INVALID_CONTEXT;
+	*out = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
+	return sim_ctx_valid(*out) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+
+SIM_API CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned *version)
+{
+	struct sim_ctx *c;
+	CUresult r = named_ctx(ctx, &c);
+	if (r)
+		return r;
 	if (!version)
 		return CUDA_ERROR_INVALID_VALUE;
 	/* The context ABI number every driver since CUDA 4.0 reports. */
@@ -361,12 +369,10 @@ SIM_API CUresult cuCtxSetCacheConfig(int cfg)
 /* CUDA 13 forms that name the context instead of using the current one. */
 SIM_API CUresult cuCtxGetDevice_v2(CUdevice *dev, CUcontext ctx)
 {
-	CUresult r = sim_check_init();
+	struct sim_ctx *c;
+	CUresult r = named_ctx(ctx, &c);
 	if (r)
 		return r;
-	struct sim_ctx *c = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
-	if (!sim_ctx_valid(c))
-		return CUDA_ERROR_INVALID_CONTEXT;
 	if (!dev)
 		return CUDA_ERROR_INVALID_VALUE;
 	*dev = c->dev;
@@ -375,9 +381,6 @@ SIM_API CUresult cuCtxGetDevice_v2(CUdevice *dev, CUcontext ctx)
 
 SIM_API CUresult cuCtxSynchronize_v2(CUcontext ctx)
 {
-	CUresult r = sim_check_init();
-	if (r)
-		return r;
-	struct sim_ctx *c = ctx ? (struct sim_ctx *)ctx : sim_ctx_current();
-	return sim_ctx_valid(c) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+	struct sim_ctx *c;
+	return named_ctx(ctx, &c);
 }
