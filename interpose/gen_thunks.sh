@@ -20,30 +20,24 @@ grep -v '^[[:space:]]*\(#\|$\)' "$names" | LC_ALL=C sort -u > "$tmp"
 [ "$decode" != - ] && [ -r "$decode" ] || decode=/dev/null
 
 awk -v S="$out/${api}_thunks.S.tmp" -v C="$out/${api}_table.c.tmp" \
-    -v M="$out/$api.map.tmp" -v node="$node" -v DEC="$decode" '
-function size_of(t,   b) {
-	# The pointed-to type of an out parameter; 4 for the 32-bit kinds.
-	b = t; sub(/\*[^*]*$/, "", b); gsub(/const|\[out\]|\<out\>|[ \t]+$|^[ \t]+/, "", b)
-	gsub(/[ \t]+/, " ", b)
-	if (match(t, /out:[0-9]+/)) return substr(t, RSTART + 4, RLENGTH - 4) + 0
-	if (b ~ /^(char|void)$/) return 0
-	if (b ~ /^(int|unsigned|unsigned int|uint32_t|int32_t|float|CUdevice|CUresult|cudaError_t|nvmlReturn_t|nvmlEnableState_t)$/) return 4
-	if (b ~ /(_enum|Mode|_t|Attribute|State|Type|Flags|Kind)$/ && b !~ /^(size_t|CUdeviceptr|uint64_t|cuuint64_t|unsigned long long)$/ && b !~ /^(CU|cuda)[a-zA-Z]*_t$/) return 4
-	return 8
-}
+    -v M="$out/$api.map.tmp" -v node="$node" -v DEC="$decode" \
+    -v dapi="$(echo "$api" | sed 's/[0-9]*$//')" '
 FILENAME == DEC {
-	# decode table: NAME(TYPE NAME, ...)
-	if ($0 ~ /^[ \t]*#/ || index($0, "(") == 0) next
-	line = $0; fname = substr(line, 1, index(line, "(") - 1)
-	gsub(/^.*[ \t*]/, "", fname)
-	params = substr(line, index(line, "(") + 1); sub(/\).*$/, "", params)
-	n = split(params, p, ","); spec = ""; nout = 0
-	for (i = 1; i <= n && i <= 6; i++) {
-		if (p[i] !~ /(^|[^a-zA-Z_])(out|\[out\]|out:[0-9]+)([^a-zA-Z_]|$)/ || p[i] !~ /\*/) continue
-		sz = size_of(p[i]); if (!sz || nout == 4) continue
-		spec = spec (nout ? ", " : "") "{ " (i - 1) ", " sz " }"; nout++
+	# decode table (common/api_decode.txt): API FUNCTION [=RET] ARG...;
+	# an out-parameter is >NAME:TYPE/W.  Each argument takes one register,
+	# dim3 two; only the six argument registers are recorded.
+	sub(/#.*$/, "")
+	if (NF < 2 || $1 != dapi) next
+	spec = ""; nout = 0; reg = 0
+	for (i = 3; i <= NF && reg < 6; i++) {
+		if ($i ~ /^=/) continue
+		if ($i ~ /^>/ && nout < 4) {
+			w = $i; sub(/^.*\//, "", w)
+			spec = spec (nout ? ", " : "") "{ " reg ", " (w + 0) " }"; nout++
+		}
+		reg += ($i ~ /:dim3$/) ? 2 : 1
 	}
-	if (nout) outspec[fname] = nout "|" spec
+	if (nout) outspec[$2] = nout "|" spec
 	next
 }
 { names[count++] = $1 }

@@ -3,6 +3,11 @@
  *   basic    cuInit, cuDriverGetVersion, cuDeviceGetCount; prints them
  *   alloc    cuMemAlloc_v2 five times; prints each result
  *   threads  THREADS threads x CALLS cuCtxGetDevice
+ *   devget   ORDINAL: cuDeviceGet of that ordinal; prints its result
+ *   timed    CALLS cuCtxGetDevice after a warm-up of 100,000; prints the
+ *            loop's ns per call (steady state: no start-up in it)
+ *   burst    CALLS: 50 bursts of CALLS calls 10 ms apart (a trace ring
+ *            that the drain has emptied); prints the median ns per call
  *   deepbind PATH: dlopen PATH with RTLD_DEEPBIND, dlsym cuInit from that
  *            handle, call it; prints whether it is the cuInit we link */
 #include <dlfcn.h>
@@ -11,14 +16,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cuInit(unsigned flags);
 int cuDriverGetVersion(int *v);
 int cuDeviceGetCount(int *n);
+int cuDeviceGet(int *d, int ordinal);
 int cuCtxGetDevice(int *d);
 int cuMemAlloc_v2(uint64_t *p, size_t n);
 
 static long calls;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
 
 static void *worker(void *arg)
 {
@@ -60,6 +73,42 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nt && i < 64; i++)
 			pthread_join(t[i], NULL);
 		printf("threads done\n");
+	} else if (!strcmp(mode, "devget")) {
+		int d = -1;
+		int rc = cuDeviceGet(&d, argc > 2 ? atoi(argv[2]) : 0);
+		printf("cuDeviceGet -> %d\n", rc);
+	} else if (!strcmp(mode, "burst")) {
+		long n = argc > 2 ? atol(argv[2]) : 4000;
+		int d;
+		double per[50];
+		for (long i = 0; i < 100000; i++)
+			cuCtxGetDevice(&d);
+		for (int b = 0; b < 50; b++) {
+			struct timespec nap = { 0, 10 * 1000 * 1000 }, a, e;
+			nanosleep(&nap, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			for (long i = 0; i < n; i++)
+				cuCtxGetDevice(&d);
+			clock_gettime(CLOCK_MONOTONIC, &e);
+			per[b] = ((double)(e.tv_sec - a.tv_sec) * 1e9 +
+				  (double)(e.tv_nsec - a.tv_nsec)) /
+				 (double)(n > 0 ? n : 1);
+		}
+		qsort(per, 50, sizeof(per[0]), cmp_double);
+		printf("ns/call %.2f\n", per[25]);
+	} else if (!strcmp(mode, "timed")) {
+		long n = argc > 2 ? atol(argv[2]) : 1000000;
+		int d;
+		for (long i = 0; i < 100000; i++)
+			cuCtxGetDevice(&d);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (long i = 0; i < n; i++)
+			cuCtxGetDevice(&d);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 +
+			    (double)(b.tv_nsec - a.tv_nsec);
+		printf("ns/call %.2f\n", n > 0 ? ns / (double)n : 0.0);
 	}
 	return 0;
 }

@@ -64,6 +64,20 @@ out=$("$run" $drv --rule 'inject cuMemAlloc_v2 error=2 every=2' \
 	-- "$T/drv_client" alloc 2>/dev/null | grep -c -- '-> 2')
 expect_eq inject_every_2 "$out" 2
 
+# 4b. Out values from the decode table (common/api_decode.txt), read after
+# the call; an exit record ends after the values it has.
+"$run" $drv -o "$T/out.trc" -- "$T/drv_client" basic >/dev/null 2>&1
+ex=$("$T/trace_calls" -x "$T/out.trc" | grep '^EXIT ')
+check out_value_count_recorded grep -qx 'EXIT cuDeviceGetCount size=48 out=1' <<<"$ex"
+check out_value_version_recorded grep -qx 'EXIT cuDriverGetVersion size=48 out=13000' <<<"$ex"
+check exit_without_out_values_is_40_bytes grep -qx 'EXIT cuInit size=40 out=' <<<"$ex"
+check report_shows_out_value grep -qF '"count=&1"' \
+	<("$run" report --format csv "$T/out.trc")
+# A failing call's out-parameter holds nothing the trace should claim.
+"$run" $drv -o "$T/outfail.trc" -- "$T/drv_client" devget 1 >/dev/null 2>&1
+check no_out_value_from_a_failing_call grep -qx 'EXIT cuDeviceGet size=40 out=' \
+	<("$T/trace_calls" -x "$T/outfail.trc")
+
 # 5. Standalone: a copy named libcuda.so.1 on LD_LIBRARY_PATH, no vgpu-run.
 mkdir -p "$T/sa"
 cp "$LIBDIR/libvgpu-cuda.so" "$T/sa/libcuda.so.1"
@@ -109,6 +123,14 @@ if [ -r "$rt" ]; then
 		"$("$T/trace_calls" "$T/noet.trc" | grep -cE '^[0-9a-f]{8}-.*\[[0-9]+\] ')" 0
 	check export_tables_fetched_through_cuGetProcAddress_recorded \
 		grep -qE '^cuGetExportTable [0-9]+$' <("$T/trace_calls" "$T/noet.trc")
+	# The runtime reaches the driver through cuGetProcAddress: the thunks
+	# it gets record out values too, 8 bytes for the _v2 the resolver
+	# chose (the sim's 80 GiB do not fit in 4).
+	ex=$("$T/trace_calls" -x "$T/noet.trc")
+	check out_values_through_procaddress grep -qx \
+		'EXIT cuDeviceGetCount size=48 out=1' <<<"$ex"
+	check out_value_8_bytes_of_the_v2_variant grep -qx \
+		'EXIT cuDeviceTotalMem_v2 size=48 out=85899345920' <<<"$ex"
 else
 	skip export_tables_wrapped "no $rt (CUDA 13 toolkit not installed)"
 fi

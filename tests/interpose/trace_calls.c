@@ -1,8 +1,10 @@
 /* Prints "NAME COUNT" for the call-exit records of a trace (names from
  * its FUNC_TABLE records), then "enter N exit N unfinished N", and with
  * -f the flags of each exit (injected, missing) per name; with -n also
- * "NOTE key value" for each note event. */
+ * "NOTE key value" for each note event; with -x also "EXIT NAME size=N
+ * out=V,V" for each exit record as it comes. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@ int main(int argc, char **argv)
 	enum vt_read_status st;
 	unsigned long ne = 0, nx = 0, clocks = 0;
 	bool notes = argc > 2 && !strcmp(argv[1], "-n");
+	bool each_exit = argc > 2 && !strcmp(argv[1], "-x");
 	while ((st = vt_reader_next(&r, &h)) == VT_READ_OK) {
 		if (h->type == VT_REC_FUNC_TABLE) {
 			const struct vt_rec_func_table *t = (const void *)h;
@@ -49,6 +52,14 @@ int main(int argc, char **argv)
 				exits[a][i]++;
 				if (h->flags & VT_CALL_INJECTED)
 					injected[a][i]++;
+			}
+			if (each_exit) {
+				printf("EXIT %s size=%u out=", a < VT_API_MAX && i < 4096 &&
+				       names[a][i] ? names[a][i] : "?", h->size);
+				for (uint32_t k = 0; k < x->nout && k < 4 &&
+				     offsetof(struct vt_rec_call_exit, out) + 8 * (k + 1) <= h->size; k++)
+					printf("%s%llu", k ? "," : "", (unsigned long long)x->out[k]);
+				printf("\n");
 			}
 			nx++;
 		} else if (h->type == VT_REC_EVENT && notes) {
