@@ -23,6 +23,9 @@ struct vt_writer *vt_writer_fdopen(int fd, uint32_t file_flags);
 
 /* Append one complete record (h->size bytes at rec).  Returns 0 or -errno. */
 int vt_write_record(struct vt_writer *w, const void *rec);
+/* Append count whole records, n bytes in all, already in trace-file form. */
+int vt_write_records(struct vt_writer *w, const void *p, size_t n,
+		     uint64_t count);
 
 /* Append an event with its strings; strs may contain NULL (written as ""). */
 int vt_write_event(struct vt_writer *w, uint32_t kind, uint32_t pid,

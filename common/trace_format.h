@@ -81,8 +81,11 @@ struct vt_rec_func_table {
 };
 
 /* VT_REC_CLOCK: call timestamps are ticks; monotonic_ns = mono0 +
- * (ticks - ticks0) * 1e9 / ticks_per_sec.  A trace without a clock record
- * uses CLOCK_MONOTONIC nanoseconds for ticks. */
+ * (ticks - ticks0) * 1e9 / ticks_per_sec.  A later clock record replaces
+ * an earlier one (the same origin, measured over a longer time: a long run
+ * does not drift away from the supervisor's CLOCK_MONOTONIC events).  A
+ * trace without a clock record uses CLOCK_MONOTONIC nanoseconds for
+ * ticks. */
 struct vt_rec_clock {
 	struct vt_rec_hdr h;
 	uint64_t ticks0;
@@ -148,7 +151,8 @@ struct vt_rec_call_enter {
 
 /* VT_REC_CALL_EXIT.  h.flags carries VT_CALL_*; out[] holds the values the
  * function wrote through its out-parameters (nout of them, in the order of
- * the decode table). */
+ * the decode table).  The record ends after the nout values it has: its
+ * size is offsetof(out) + 8 * nout. */
 struct vt_rec_call_exit {
 	struct vt_rec_hdr h;
 	uint32_t func;

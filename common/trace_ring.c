@@ -66,6 +66,14 @@ int vr_map(int fd, struct vr_header **map, size_t *maplen)
 
 /* ---- drain ---- */
 
+/* A ring fills in well under a millisecond at full speed: while records
+ * come in the drain naps briefly, not at all while it is behind, and backs
+ * off to VR_NAP_MAX_NS when the program makes no calls. */
+#define VR_NAP_MIN_NS (50 * 1000)
+#define VR_NAP_MAX_NS (250 * 1000)
+#define VR_BEHIND_BYTES (256u << 10)
+
+
 struct name_slot {
 	char *name;		/* NULL: empty */
 	uint32_t api;
@@ -79,6 +87,8 @@ struct vr_set {
 	uint32_t nmap, capmap;
 	uint64_t names_read;	/* bytes of the names area parsed */
 	uint64_t *heads;	/* per ring, snapshot of this pass */
+	uint64_t *since;	/* per ring, when a pass first left it a
+				 * small batch (0: it was empty) */
 };
 
 struct vr_drain {
@@ -89,8 +99,21 @@ struct vr_drain {
 	size_t dictcap, dictused;
 	uint32_t next_index[VT_API_MAX];
 	bool clock_written;
+	uint64_t ticks0, mono0_ns;	/* when the drain was made */
+	uint64_t clock_at_ns;		/* when the last clock record was taken */
+	uint64_t pass_bytes;		/* ring bytes the last pass took */
+	long nap_ns;			/* vr_drain_nap's current sleep */
+	int err;			/* the trace could not be written: from
+					 * then on records are dropped, so that
+					 * no producer waits for ever */
+	bool err_told;			/* a pass returned err */
 	uint64_t records;
 };
+
+static uint64_t rdtsc_now(void)
+{
+	return __rdtsc();
+}
 
 struct vr_drain *vr_drain_new(struct vt_writer *w)
 {
@@ -98,6 +121,9 @@ struct vr_drain *vr_drain_new(struct vt_writer *w)
 	if (!d)
 		return NULL;
 	d->w = w;
+	d->mono0_ns = vt_now_ns();
+	d->nap_ns = VR_NAP_MIN_NS;
+	d->ticks0 = rdtsc_now();
 	d->dictcap = 4096;
 	d->dict = calloc(d->dictcap, sizeof(*d->dict));
 	if (!d->dict) {
@@ -122,8 +148,12 @@ int vr_drain_add(struct vr_drain *d, struct vr_header *h, size_t maplen)
 	s->h = h;
 	s->maplen = maplen;
 	s->heads = calloc(h->nrings, sizeof(*s->heads));
-	if (!s->heads)
+	s->since = calloc(h->nrings, sizeof(*s->since));
+	if (!s->heads || !s->since) {
+		free(s->heads);
+		free(s->since);
 		return -ENOMEM;
+	}
 	d->nsets++;
 	return 0;
 }
@@ -236,17 +266,20 @@ static int read_names(struct vr_drain *d, struct vr_set *s, uint32_t count)
 	return rc;
 }
 
-static uint64_t rdtsc_now(void)
-{
-	return __rdtsc();
-}
+/* TSC ticks per second against CLOCK_MONOTONIC, measured from when the
+ * drain was made (before the program started).  The first record waits
+ * for CLOCK_FIRST_NS of it; later ones, over a longer time, replace it. */
+#define CLOCK_FIRST_NS (10u * 1000 * 1000)
+#define CLOCK_EVERY_NS (1000u * 1000 * 1000)
 
-/* TSC ticks per second against CLOCK_MONOTONIC over 20 ms. */
 static int write_clock(struct vr_drain *d)
 {
-	uint64_t m0 = vt_now_ns(), t0 = rdtsc_now();
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	nanosleep(&ts, NULL);
+	uint64_t m0 = d->mono0_ns, t0 = d->ticks0;
+	uint64_t waited = vt_now_ns() - m0;
+	if (waited < CLOCK_FIRST_NS) {
+		struct timespec ts = { 0, (long)(CLOCK_FIRST_NS - waited) };
+		nanosleep(&ts, NULL);
+	}
 	uint64_t m1 = vt_now_ns(), t1 = rdtsc_now();
 	struct vt_rec_clock c = {
 		.h = { VT_REC_CLOCK, 0, sizeof(c) },
@@ -255,16 +288,16 @@ static int write_clock(struct vr_drain *d)
 		.ticks_per_sec = (uint64_t)((double)(t1 - t0) * 1e9 /
 					    (double)(m1 - m0)),
 	};
+	d->clock_at_ns = m1;
 	d->clock_written = true;
 	d->records++;
 	return vt_write_record(d->w, &c);
 }
 
 /* Call records are renumbered in place: the producer is done with a
- * record once it published it, and one copy (into the writer) is all a
- * record costs. */
-static int copy_record(struct vr_drain *d, struct vr_set *s,
-		       struct vt_rec_hdr *h)
+ * record once it published it, so the ring's bytes go to the file as they
+ * are. */
+static void renumber(const struct vr_set *s, struct vt_rec_hdr *h)
 {
 	if (h->type == VT_REC_CALL_ENTER || h->type == VT_REC_CALL_EXIT) {
 		/* func sits at the same offset in both call records. */
@@ -273,34 +306,60 @@ static int copy_record(struct vr_drain *d, struct vr_set *s,
 		if (local < s->nmap)
 			*func = s->map[local];
 	}
-	return vt_write_record(d->w, h);
 }
 
 static long drain_ring(struct vr_drain *d, struct vr_set *s,
 		       struct vr_ring *r, uint64_t head)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	uint32_t mask = s->h->ring_bytes - 1;
+	uint32_t rb = s->h->ring_bytes, mask = rb - 1;
+	unsigned char *data = vr_ring_data(r);
 	long n = 0;
+	if (d->err)
+		tail = head;
 	while (tail < head) {
-		struct vt_rec_hdr *h = (void *)(vr_ring_data(r) + (tail & mask));
-		uint32_t room = s->h->ring_bytes - (uint32_t)(tail & mask);
-		if (h->type == VR_PAD) {
-			tail += room;
-			continue;
+		/* One contiguous run: up to the head, a pad or the ring's end. */
+		uint32_t off = (uint32_t)(tail & mask);
+		uint64_t end = head - tail < rb - off ? head : tail + (rb - off);
+		uint64_t p = tail;
+		long count = 0;
+		bool pad = false, bad = false;
+		while (p < end) {
+			struct vt_rec_hdr *h = (void *)(data + (p & mask));
+			if (h->type == VR_PAD) {
+				pad = true;
+				break;
+			}
+			if (h->size < sizeof(*h) || (h->size & 7) ||
+			    h->size > end - p) {
+				bad = true;
+				break;
+			}
+			renumber(s, h);
+			p += h->size;
+			count++;
+			/* Each header's place depends on the last one's size:
+			 * without this the walk waits for every line in turn. */
+			__builtin_prefetch(data + ((p + 1024) & mask), 1);
 		}
-		if (h->size < sizeof(*h) || (h->size & 7) || h->size > room ||
-		    h->size > head - tail) {
+		if (count) {
+			int rc = vt_write_records(d->w, data + off, p - tail,
+						  (uint64_t)count);
+			if (rc) {
+				d->err = rc;
+				tail = head;
+				break;
+			}
+			n += count;
+			d->pass_bytes += p - tail;
+		}
+		if (bad) {
 			/* A producer that scribbled over its ring: skip what is
 			 * left rather than copy garbage into the trace. */
 			tail = head;
 			break;
 		}
-		int rc = copy_record(d, s, h);
-		if (rc)
-			return rc;
-		tail += h->size;
-		n++;
+		tail = pad ? p + (rb - (uint32_t)(p & mask)) : p;
 	}
 	atomic_store_explicit(&r->tail, tail, memory_order_release);
 	uint64_t dropped = atomic_load_explicit(&r->dropped,
@@ -313,17 +372,47 @@ static long drain_ring(struct vr_drain *d, struct vr_set *s,
 			.dropped = dropped - r->drops_reported,
 		};
 		r->drops_reported = dropped;
-		int rc = vt_write_record(d->w, &dr);
-		if (rc)
-			return rc;
-		n++;
+		if (!d->err) {
+			int rc = vt_write_record(d->w, &dr);
+			if (rc)
+				return rc;
+			n++;
+		}
 	}
 	return n;
 }
 
-long vr_drain_pass(struct vr_drain *d)
+/* A pass leaves a ring that holds less than a batch to its producer for a
+ * while: a drain right behind the producer reads the line the producer is
+ * still filling, and each such line then crosses between the two cores
+ * twice. */
+#define VR_BATCH_BYTES (64u << 10)
+#define VR_BATCH_WAIT_NS (2u * 1000 * 1000)
+
+static bool take_now(struct vr_set *s, uint32_t k, uint64_t pending,
+		     uint64_t *now)
+{
+	if (pending >= VR_BATCH_BYTES || !pending) {
+		s->since[k] = 0;
+		return pending != 0;
+	}
+	if (!*now)
+		*now = vt_now_ns();
+	if (!s->since[k]) {
+		s->since[k] = *now;
+		return false;
+	}
+	if (*now - s->since[k] < VR_BATCH_WAIT_NS)
+		return false;
+	s->since[k] = 0;
+	return true;
+}
+
+long vr_drain_pass(struct vr_drain *d, bool all)
 {
 	long total = 0;
+	uint64_t now = 0;
+	d->pass_bytes = 0;
 	for (size_t i = 0; i < d->nsets; i++) {
 		struct vr_set *s = &d->sets[i];
 		struct vr_header *h = s->h;
@@ -332,15 +421,20 @@ long vr_drain_pass(struct vr_drain *d)
 				&vr_ring_at(h, k)->head, memory_order_acquire);
 		uint32_t count = atomic_load_explicit(&h->names_count,
 						      memory_order_acquire);
-		if (count > s->nmap) {
-			int rc = read_names(d, s, count);
-			if (rc)
-				return rc;
-		}
-		if (!d->clock_written && (h->flags & VR_TS_TSC)) {
-			int rc = write_clock(d);
-			if (rc)
-				return rc;
+		if (count > s->nmap && !d->err)
+			d->err = read_names(d, s, count);
+		if (h->flags & VR_TS_TSC) {
+			/* Until the clock can be measured (a few ms after
+			 * the drain was made) its records wait in the rings:
+			 * sleeping here would hold up the caller's lock. */
+			if (!now)
+				now = vt_now_ns();
+			if (!d->clock_written && !all &&
+			    now - d->mono0_ns < CLOCK_FIRST_NS)
+				continue;
+			if (!d->err && (!d->clock_written ||
+					now - d->clock_at_ns >= CLOCK_EVERY_NS))
+				d->err = write_clock(d);
 		}
 		for (uint32_t k = 0; k < h->nrings; k++) {
 			struct vr_ring *r = vr_ring_at(h, k);
@@ -348,10 +442,20 @@ long vr_drain_pass(struct vr_drain *d)
 							   memory_order_acquire);
 			if (st == VR_FREE)
 				continue;
+			uint64_t pending = s->heads[k] -
+				atomic_load_explicit(&r->tail,
+						     memory_order_relaxed);
+			if (!all && st == VR_OWNED &&
+			    !take_now(s, k, pending, &now) &&
+			    atomic_load_explicit(&r->dropped,
+						 memory_order_relaxed) ==
+				    r->drops_reported)
+				continue;
 			long n = drain_ring(d, s, r, s->heads[k]);
 			if (n < 0)
-				return n;
-			total += n;
+				d->err = (int)n;
+			else
+				total += n;
 			/* Retired and empty: the ring may serve another
 			 * thread.  Heads read after RETIRED cover its last
 			 * record. */
@@ -362,7 +466,24 @@ long vr_drain_pass(struct vr_drain *d)
 		}
 	}
 	d->records += (uint64_t)total;
+	if (d->err && !d->err_told) {
+		d->err_told = true;
+		return d->err;
+	}
 	return total;
+}
+
+void vr_drain_nap(struct vr_drain *d)
+{
+	if (d->pass_bytes >= VR_BEHIND_BYTES)
+		return;
+	if (d->pass_bytes)
+		d->nap_ns = VR_NAP_MIN_NS;
+	else if (d->nap_ns < VR_NAP_MAX_NS)
+		d->nap_ns = d->nap_ns * 2 > VR_NAP_MAX_NS ? VR_NAP_MAX_NS :
+			    d->nap_ns * 2;
+	struct timespec ts = { 0, d->nap_ns };
+	nanosleep(&ts, NULL);
 }
 
 uint64_t vr_drain_records(const struct vr_drain *d)
@@ -378,6 +499,7 @@ void vr_drain_free(struct vr_drain *d)
 		munmap(d->sets[i].h, d->sets[i].maplen);
 		free(d->sets[i].map);
 		free(d->sets[i].heads);
+		free(d->sets[i].since);
 	}
 	for (size_t i = 0; i < d->dictcap; i++)
 		free(d->dict[i].name);

@@ -35,7 +35,7 @@
 #define VR_PAD 0xffff			/* record type: skip to the ring's end */
 
 #define VR_DEFAULT_RINGS 128
-#define VR_DEFAULT_RING_BYTES (1u << 20)
+#define VR_DEFAULT_RING_BYTES (1u << 21)
 #define VR_DEFAULT_NAMES_BYTES (1u << 18)
 
 #define VR_LOSSY 0x1		/* producers drop (and count) instead of waiting */
@@ -120,9 +120,15 @@ struct vr_drain;
 struct vr_drain *vr_drain_new(struct vt_writer *w);
 /* Adds a mapped set (the drain unmaps it when freed). */
 int vr_drain_add(struct vr_drain *d, struct vr_header *h, size_t maplen);
-/* Copies everything published so far.  Returns records copied, or -errno
- * when the trace cannot be written. */
-long vr_drain_pass(struct vr_drain *d);
+/* Copies what was published so far: everything when all is set, else
+ * what rings have gathered in batches (a small remainder waits a few ms).
+ * Returns records copied, or -errno once when the trace cannot be written
+ * (from then on passes empty the rings without writing: a lossless
+ * producer must not wait for a drain that cannot write). */
+long vr_drain_pass(struct vr_drain *d, bool all);
+/* Between two passes of a drain thread (outside any lock the pass needs):
+ * sleeps for as long as the last pass says the rings can wait. */
+void vr_drain_nap(struct vr_drain *d);
 uint64_t vr_drain_records(const struct vr_drain *d);
 void vr_drain_free(struct vr_drain *d);
 

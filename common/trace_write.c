@@ -111,6 +111,24 @@ int vt_write_record(struct vt_writer *w, const void *rec)
 	return rc;
 }
 
+int vt_write_records(struct vt_writer *w, const void *p, size_t n,
+		     uint64_t count)
+{
+	int rc;
+	/* A long run goes to the file from where it is, not through the
+	 * buffer: one copy fewer for the bulk of a trace. */
+	if (n >= WBUF_SIZE / 4) {
+		if (vt_writer_flush(w))
+			return w->err;
+		rc = w->err = write_all(w->fd, p, n);
+	} else {
+		rc = put(w, p, n);
+	}
+	if (!rc)
+		w->records += count;
+	return rc;
+}
+
 /* Fixed part, then strings, then padding: assembled in the buffer
  * directly so no record is built twice. */
 static int put_with_strings(struct vt_writer *w, struct vt_rec_hdr *fixed,

@@ -1,5 +1,6 @@
 /* The C half of every thunk: pick the target, record enter and exit. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,30 +235,31 @@ void *vgpu_exit(uint64_t *saved)
 	if (!t->ring || t->gen != atomic_load_explicit(&vgpu_ring_gen,
 						       memory_order_relaxed))
 		return f->ret;
-	struct vt_rec_call_exit *x =
-		vgpu_ring_reserve(t, sizeof(struct vt_rec_call_exit));
+	/* Out values only mean something when the call succeeded; the record
+	 * ends after the ones it has. */
+	uint32_t nout = f->nout_set;
+	bool read = !nout && f->out && (uint32_t)saved[0] == 0 && !f->use_fake;
+	if (read)
+		nout = f->out->nout;
+	uint32_t size = (uint32_t)(offsetof(struct vt_rec_call_exit, out) +
+				   nout * sizeof(uint64_t));
+	struct vt_rec_call_exit *x = vgpu_ring_reserve(t, size);
 	if (!x)
 		return f->ret;
-	x->h = (struct vt_rec_hdr){ VT_REC_CALL_EXIT, f->flags, sizeof(*x) };
+	x->h = (struct vt_rec_hdr){ VT_REC_CALL_EXIT, f->flags, size };
 	x->func = VT_FUNC_ID(vgpu_api.api, f->func);
 	x->tid = t->tid;
 	x->ts = vgpu_ticks();
 	x->ret = saved[0];
-	x->nout = 0;
+	x->nout = nout;
 	x->pad = 0;
-	if (f->nout_set) {
-		x->nout = f->nout_set;
-		memcpy(x->out, f->outv, sizeof(x->out));
-	} else if (f->out && (uint32_t)saved[0] == 0 && !f->use_fake) {
-		/* Out values only mean something when the call succeeded. */
-		x->nout = f->out->nout;
-		for (unsigned i = 0; i < 4; i++)
-			x->out[i] = i < f->out->nout ?
-				read_out(f->args[f->out->out[i].arg],
-					 f->out->out[i].size) : 0;
+	if (read) {
+		for (unsigned i = 0; i < nout; i++)
+			x->out[i] = read_out(f->args[f->out->out[i].arg],
+					     f->out->out[i].size);
+	} else {
+		memcpy(x->out, f->outv, nout * sizeof(uint64_t));
 	}
-	if (!x->nout)
-		memset(x->out, 0, sizeof(x->out));
-	vgpu_ring_commit(t, sizeof(*x));
+	vgpu_ring_commit(t, size);
 	return f->ret;
 }

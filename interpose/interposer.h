@@ -90,8 +90,8 @@ struct vgpu_thread;
 HIDDEN extern struct vr_header *vgpu_ring_set;
 HIDDEN extern atomic_uint vgpu_ring_gen;
 HIDDEN void vgpu_ring_attach(void);		/* at init and after fork */
-HIDDEN void *vgpu_ring_reserve(struct vgpu_thread *t, uint32_t size);
-HIDDEN void vgpu_ring_commit(struct vgpu_thread *t, uint32_t size);
+HIDDEN void *vgpu_ring_reserve_slow(struct vgpu_thread *t, uint32_t size);
+HIDDEN extern bool vgpu_prefetchw;		/* the CPU has PREFETCHW */
 HIDDEN bool vgpu_ring_claim(struct vgpu_thread *t);
 HIDDEN void vgpu_ring_release(struct vgpu_thread *t);
 HIDDEN bool vgpu_flag_export_tables(void);
@@ -131,11 +131,52 @@ struct vgpu_thread {
 	uint32_t tid;
 	uint32_t depth;
 	uint32_t gen;			/* vgpu_ring_gen when the ring was claimed */
+	uint32_t ring_mask;		/* ring_bytes - 1 of the claimed ring */
 	struct vr_ring *ring;
+	unsigned char *data;		/* its data */
 	uint64_t head;			/* producer copy of ring->head */
 	uint64_t tail_seen;
 	struct vgpu_frame frames[VGPU_MAX_DEPTH];
 };
+
+/* How far ahead of its head a producer asks for ring lines.  A line the
+ * drain read last time round (or that left the cache) would otherwise be
+ * fetched when the record is stored, and the next locked instruction of
+ * the backend (any mutex) waits for those stores; fetched ahead, the
+ * stores hit the cache. */
+#define VGPU_PREFETCH_AHEAD 4096u
+
+static inline void vgpu_prefetch_line(const unsigned char *p)
+{
+	if (vgpu_prefetchw)
+		__asm__ volatile("prefetchw %0" : : "m"(*p));
+	else
+		__builtin_prefetch(p, 1, 3);
+}
+
+/* Room for a record of size bytes in the thread's ring (slow path: wrap,
+ * ring full, lossy drop).  NULL: dropped. */
+static inline void *vgpu_ring_reserve(struct vgpu_thread *t, uint32_t size)
+{
+	uint32_t rb = t->ring_mask + 1;
+	uint32_t off = (uint32_t)t->head & t->ring_mask;
+	if (__builtin_expect(off + size <= rb &&
+			     t->head + size - t->tail_seen <= rb, 1)) {
+		vgpu_prefetch_line(t->data + ((off + VGPU_PREFETCH_AHEAD) &
+					      t->ring_mask));
+		vgpu_prefetch_line(t->data + ((off + VGPU_PREFETCH_AHEAD + 64) &
+					      t->ring_mask));
+		return t->data + off;
+	}
+	return vgpu_ring_reserve_slow(t, size);
+}
+
+/* Publish the record reserve() returned. */
+static inline void vgpu_ring_commit(struct vgpu_thread *t, uint32_t size)
+{
+	t->head += size;
+	atomic_store_explicit(&t->ring->head, t->head, memory_order_release);
+}
 
 static inline uint64_t vgpu_ticks(void)
 {

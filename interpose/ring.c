@@ -1,6 +1,7 @@
 /* Producer side of the trace rings (layout: common/trace_ring.h).  The
  * ring set comes from the supervisor (/.vgpu/ring) or, standalone, from
  * our own drain thread. */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -11,6 +12,7 @@
 #include "interposer.h"
 
 struct vr_header *vgpu_ring_set;
+bool vgpu_prefetchw;
 atomic_uint vgpu_ring_gen;
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -35,6 +37,9 @@ void vgpu_ring_attach(void)
 	if (!atfork_done) {
 		atfork_done = true;
 		pthread_atfork(NULL, NULL, after_fork_child);
+		unsigned a, b, c, d;
+		vgpu_prefetchw = __get_cpuid(0x80000001, &a, &b, &c, &d) &&
+				 (c & bit_PRFCHW);
 	}
 	/* Read-only: the supervisor is asked only about loads; the memfd it
 	 * injects is its own read-write description. */
@@ -83,6 +88,8 @@ bool vgpu_ring_claim(struct vgpu_thread *t)
 				continue;
 			r->tid = t->tid;
 			t->ring = r;
+			t->data = vr_ring_data(r);
+			t->ring_mask = h->ring_bytes - 1;
 			t->head = atomic_load(&r->head);
 			t->tail_seen = atomic_load(&r->tail);
 			struct vt_rec_thread *th = vgpu_ring_reserve(t, sizeof(*th));
@@ -110,7 +117,7 @@ void vgpu_ring_release(struct vgpu_thread *t)
 	t->ring = NULL;
 }
 
-void *vgpu_ring_reserve(struct vgpu_thread *t, uint32_t size)
+void *vgpu_ring_reserve_slow(struct vgpu_thread *t, uint32_t size)
 {
 	struct vr_header *h = vgpu_ring_set;
 	struct vr_ring *r = t->ring;
@@ -147,10 +154,4 @@ void *vgpu_ring_reserve(struct vgpu_thread *t, uint32_t size)
 		off = 0;
 	}
 	return vr_ring_data(r) + off;
-}
-
-void vgpu_ring_commit(struct vgpu_thread *t, uint32_t size)
-{
-	t->head += size;
-	atomic_store_explicit(&t->ring->head, t->head, memory_order_release);
 }

@@ -28,12 +28,11 @@ static void *drain_main(void *arg)
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		pthread_mutex_lock(&drain_lock);
-		long n = vr_drain_pass(drain);
+		long n = vr_drain_pass(drain, false);
 		pthread_mutex_unlock(&drain_lock);
-		if (n <= 0) {
-			struct timespec ts = { 0, 200 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		if (n < 0)
+			vgpu_log("vgpu: VGPU_TRACE: %s", strerror((int)-n));
+		vr_drain_nap(drain);
 	}
 	return NULL;
 }
@@ -45,7 +44,9 @@ static void finish(void)
 	atomic_store(&stop, true);
 	pthread_join(thread, NULL);
 	running = false;
-	vr_drain_pass(drain);
+	long n = vr_drain_pass(drain, true);
+	if (n < 0)
+		vgpu_log("vgpu: VGPU_TRACE: %s", strerror((int)-n));
 	vt_writer_close(writer);
 	writer = NULL;
 }

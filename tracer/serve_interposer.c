@@ -169,17 +169,12 @@ static void *drain_main(void *arg)
 	struct supervisor *s = arg;
 	while (!drain_stop) {
 		trace_lock();
-		long n = vr_drain_pass(drain);
+		long n = vr_drain_pass(drain, false);
 		trace_unlock();
-		if (n < 0) {
+		if (n < 0)
 			fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
 				strerror((int)-n));
-			break;
-		}
-		if (n == 0) {
-			struct timespec ts = { 0, 200 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		vr_drain_nap(drain);
 	}
 	return NULL;
 }
@@ -264,7 +259,7 @@ void interposer_finish(struct supervisor *s)
 		pthread_join(drain_thread, NULL);
 	drain_running = false;
 	trace_lock();
-	long n = vr_drain_pass(drain);
+	long n = vr_drain_pass(drain, true);
 	trace_unlock();
 	if (n < 0)
 		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,

@@ -1,0 +1,245 @@
+/* The drain of common/trace_ring.c against a ring set written by hand the
+ * way a producer writes it: renumbering, runs across a pad, batching,
+ * a trace that cannot be written.   ring_drain DIR */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trace.h"
+#include "trace_ring.h"
+
+static int failures;
+#define EXPECT(name, cond) do { \
+	if (cond) printf("PASS %s\n", name); \
+	else { printf("FAIL %s: %s\n", name, #cond); failures++; } } while (0)
+
+/* The producer's side, as interpose/ring.c and names.c do it. */
+struct producer {
+	struct vr_header *h;
+	struct vr_ring *r;
+	uint64_t head;
+};
+
+static void publish_name(struct vr_header *h, uint32_t api, const char *name)
+{
+	char *area = vr_names(h);
+	uint64_t used = atomic_load(&h->names_used);
+	area[used] = (char)('0' + api);
+	strcpy(area + used + 1, name);
+	atomic_store(&h->names_used, used + strlen(name) + 2);
+	atomic_fetch_add(&h->names_count, 1);
+}
+
+static void put_call(struct producer *p, uint16_t type, uint32_t local,
+		     uint64_t seq)
+{
+	uint32_t rb = p->h->ring_bytes;
+	uint32_t size = type == VT_REC_CALL_ENTER ?
+		sizeof(struct vt_rec_call_enter) :
+		(uint32_t)offsetof(struct vt_rec_call_exit, out);
+	uint32_t off = (uint32_t)(p->head & (rb - 1));
+	unsigned char *data = vr_ring_data(p->r);
+	if (rb - off < size) {
+		struct vt_rec_hdr *pad = (void *)(data + off);
+		pad->type = VR_PAD;
+		pad->size = rb - off;
+		p->head += rb - off;
+		off = 0;
+	}
+	if (type == VT_REC_CALL_ENTER) {
+		struct vt_rec_call_enter *e = (void *)(data + off);
+		memset(e, 0, sizeof(*e));
+		e->h = (struct vt_rec_hdr){ type, 0, size };
+		e->func = VT_FUNC_ID(VT_API_CUDA, local);
+		e->tid = 7;
+		e->ts = seq;
+		e->args[0] = seq;
+	} else {
+		struct vt_rec_call_exit *x = (void *)(data + off);
+		memset(x, 0, size);
+		x->h = (struct vt_rec_hdr){ type, 0, size };
+		x->func = VT_FUNC_ID(VT_API_CUDA, local);
+		x->tid = 7;
+		x->ts = seq;
+		x->ret = seq;
+	}
+	p->head += size;
+	atomic_store(&p->r->head, p->head);
+}
+
+struct readback {
+	unsigned enters, exits, clocks, tables;
+	uint64_t last_seq;
+	int in_order;
+	uint32_t funcs[4];	/* func ids of the first enters */
+};
+
+static void read_trace(const char *path, struct readback *rb)
+{
+	memset(rb, 0, sizeof(*rb));
+	rb->in_order = 1;
+	struct vt_reader r;
+	if (vt_reader_open(&r, path)) {
+		rb->in_order = 0;
+		return;
+	}
+	const struct vt_rec_hdr *h;
+	uint64_t expect = 1;
+	while (vt_reader_next(&r, &h) == VT_READ_OK) {
+		if (h->type == VT_REC_CALL_ENTER) {
+			const struct vt_rec_call_enter *e = (const void *)h;
+			if (rb->enters < 4)
+				rb->funcs[rb->enters] = e->func;
+			rb->enters++;
+			if (e->args[0] != expect)
+				rb->in_order = 0;
+			expect++;
+		} else if (h->type == VT_REC_CALL_EXIT) {
+			rb->exits++;
+		} else if (h->type == VT_REC_CLOCK) {
+			rb->clocks++;
+		} else if (h->type == VT_REC_FUNC_TABLE) {
+			rb->tables++;
+		}
+	}
+	vt_reader_close(&r);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	char path[4096], other[4096];
+	snprintf(path, sizeof(path), "%s/drain.trc", argv[1]);
+	snprintf(other, sizeof(other), "%s/other.trc", argv[1]);
+
+	/* 1. Two sets that named the same function in a different order:
+	 * the second one's records are renumbered into the trace's ids. */
+	struct vt_writer *w = vt_writer_open(path, VT_OPEN_FORCE, 0);
+	struct vr_drain *d = vr_drain_new(w);
+	struct vr_header *h1, *h2;
+	size_t l1, l2;
+	int fd1 = vr_create(0, &h1, &l1), fd2 = vr_create(0, &h2, &l2);
+	EXPECT("ring sets created", w && d && fd1 >= 0 && fd2 >= 0);
+	if (!w || !d || fd1 < 0 || fd2 < 0)
+		return 1;
+	close(fd1);
+	close(fd2);
+	vr_drain_add(d, h1, l1);
+	vr_drain_add(d, h2, l2);
+	publish_name(h1, VT_API_CUDA, "cuInit");
+	publish_name(h1, VT_API_CUDA, "cuCtxGetDevice");
+	publish_name(h2, VT_API_CUDA, "cuCtxGetDevice");
+	struct producer p1 = { h1, vr_ring_at(h1, 0), 0 };
+	struct producer p2 = { h2, vr_ring_at(h2, 3), 0 };
+	atomic_store(&p1.r->state, VR_OWNED);
+	atomic_store(&p2.r->state, VR_OWNED);
+	put_call(&p1, VT_REC_CALL_ENTER, 1, 1);		/* cuCtxGetDevice */
+	put_call(&p1, VT_REC_CALL_EXIT, 1, 1);
+	long n = vr_drain_pass(d, true);
+	put_call(&p2, VT_REC_CALL_ENTER, 0, 2);		/* cuCtxGetDevice */
+	put_call(&p2, VT_REC_CALL_EXIT, 0, 2);
+	n += vr_drain_pass(d, true);
+	EXPECT("every record drained", n == 4);
+	vt_writer_flush(w);
+	struct readback rb;
+	read_trace(path, &rb);
+	EXPECT("both calls in the trace", rb.enters == 2 && rb.exits == 2);
+	EXPECT("the second set's local id 0 is the trace's cuCtxGetDevice",
+	       rb.funcs[0] == VT_FUNC_ID(VT_API_CUDA, 1) &&
+	       rb.funcs[1] == VT_FUNC_ID(VT_API_CUDA, 1));
+
+	/* 2. Batching: a ring holding little is left to its producer by a
+	 * pass that need not take everything, for a few ms at most. */
+	put_call(&p1, VT_REC_CALL_ENTER, 0, 3);
+	put_call(&p1, VT_REC_CALL_EXIT, 0, 3);
+	EXPECT("a small batch waits", vr_drain_pass(d, false) == 0);
+	struct timespec ms5 = { 0, 5 * 1000 * 1000 };
+	nanosleep(&ms5, NULL);
+	EXPECT("a small batch goes after waiting", vr_drain_pass(d, false) == 2);
+	uint64_t seq = 4;
+	while (atomic_load(&p1.r->head) - atomic_load(&p1.r->tail) < (64u << 10)) {
+		put_call(&p1, VT_REC_CALL_ENTER, 0, seq);
+		put_call(&p1, VT_REC_CALL_EXIT, 0, seq++);
+	}
+	EXPECT("a full batch goes at once", vr_drain_pass(d, false) == (long)(2 * (seq - 4)));
+
+	/* 3. Past the end of the ring: the pad stays out of the trace and
+	 * the records on both sides of it arrive in order. */
+	uint64_t lap = atomic_load(&p1.r->head) / h1->ring_bytes;
+	while (atomic_load(&p1.r->head) / h1->ring_bytes == lap) {
+		put_call(&p1, VT_REC_CALL_ENTER, 0, seq);
+		put_call(&p1, VT_REC_CALL_EXIT, 0, seq++);
+		if (atomic_load(&p1.r->head) - atomic_load(&p1.r->tail) >
+		    h1->ring_bytes / 2)
+			vr_drain_pass(d, true);
+	}
+	put_call(&p1, VT_REC_CALL_ENTER, 0, seq);
+	put_call(&p1, VT_REC_CALL_EXIT, 0, seq++);
+	vr_drain_pass(d, true);
+	EXPECT("the ring is empty", atomic_load(&p1.r->head) == atomic_load(&p1.r->tail));
+	vt_writer_flush(w);
+	read_trace(path, &rb);
+	EXPECT("every call across the wrap, in order",
+	       rb.in_order && rb.enters == seq - 1 && rb.exits == seq - 1);
+	EXPECT("names written once", rb.tables == 1);
+
+	/* 4. A trace that cannot be written: the error is told once and the
+	 * rings are emptied anyway, so no lossless producer waits for ever. */
+	int full = open("/dev/full", O_WRONLY);
+	if (full >= 0) {
+		struct vt_writer *fw = vt_writer_fdopen(full, 0);
+		struct vr_drain *fd = vr_drain_new(fw);
+		struct vr_header *h3;
+		size_t l3;
+		int f3 = vr_create(0, &h3, &l3);
+		close(f3);
+		vr_drain_add(fd, h3, l3);
+		publish_name(h3, VT_API_CUDA, "cuInit");
+		struct producer p3 = { h3, vr_ring_at(h3, 0), 0 };
+		atomic_store(&p3.r->state, VR_OWNED);
+		for (unsigned i = 0; i < 20000; i++)
+			put_call(&p3, VT_REC_CALL_ENTER, 0, i + 1);
+		long first = vr_drain_pass(fd, false);
+		EXPECT("a write error is told", first == -ENOSPC);
+		EXPECT("and the ring is emptied",
+		       atomic_load(&p3.r->head) == atomic_load(&p3.r->tail));
+		put_call(&p3, VT_REC_CALL_ENTER, 0, 1);
+		long second = vr_drain_pass(fd, true);
+		EXPECT("only once; later records are dropped", second == 0 &&
+		       atomic_load(&p3.r->head) == atomic_load(&p3.r->tail));
+		vr_drain_free(fd);
+		vt_writer_close(fw);
+	} else {
+		printf("SKIP write_error: no /dev/full\n");
+	}
+
+	/* 5. A set stamped with TSC ticks gets a clock record before its
+	 * calls, even from a pass made right after the drain started. */
+	struct vt_writer *cw = vt_writer_open(other, VT_OPEN_FORCE, 0);
+	struct vr_drain *cd = vr_drain_new(cw);
+	struct vr_header *h4;
+	size_t l4;
+	int f4 = vr_create(0, &h4, &l4);
+	close(f4);
+	vr_drain_add(cd, h4, l4);
+	h4->flags |= VR_TS_TSC;
+	publish_name(h4, VT_API_CUDA, "cuInit");
+	struct producer p4 = { h4, vr_ring_at(h4, 0), 0 };
+	atomic_store(&p4.r->state, VR_OWNED);
+	put_call(&p4, VT_REC_CALL_ENTER, 0, 1);
+	put_call(&p4, VT_REC_CALL_EXIT, 0, 1);
+	vr_drain_pass(cd, true);
+	vr_drain_free(cd);
+	vt_writer_close(cw);
+	read_trace(other, &rb);
+	EXPECT("one clock record", rb.clocks == 1 && rb.enters == 1);
+
+	vr_drain_free(d);
+	vt_writer_close(w);
+	return failures ? 1 : 0;
+}
