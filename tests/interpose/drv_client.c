@@ -21,7 +21,8 @@
 int cuInit(unsigned flags);
 int cuDriverGetVersion(int *v);
 int cuDeviceGetCount(int *n);
-int cuDeviceGet(int *d, int ordinal);
+/* Weak: some test drivers this client links against lack it. */
+int cuDeviceGet(int *d, int ordinal) __attribute__((weak));
 int cuCtxGetDevice(int *d);
 int cuMemAlloc_v2(uint64_t *p, size_t n);
 
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
 		printf("threads done\n");
 	} else if (!strcmp(mode, "devget")) {
 		int d = -1;
+		if (!cuDeviceGet) {
+			printf("no cuDeviceGet\n");
+			return 1;
+		}
 		int rc = cuDeviceGet(&d, argc > 2 ? atoi(argv[2]) : 0);
 		printf("cuDeviceGet -> %d\n", rc);
 	} else if (!strcmp(mode, "burst")) {
