@@ -3,6 +3,7 @@
  * a trace that cannot be written.   ring_drain DIR */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,22 @@ static void put_call(struct producer *p, uint16_t type, uint32_t local,
 	atomic_store(&p->r->head, p->head);
 }
 
+/* A new set drained by d whose ring k p writes. */
+static bool new_set(struct vr_drain *d, uint32_t k, struct producer *p)
+{
+	struct vr_header *h;
+	size_t len;
+	int fd = vr_create(0, &h, &len);
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (vr_drain_add(d, h, len))
+		return false;
+	*p = (struct producer){ h, vr_ring_at(h, k), 0 };
+	atomic_store(&p->r->state, VR_OWNED);
+	return true;
+}
+
 struct readback {
 	unsigned enters, exits, clocks, tables;
 	uint64_t last_seq;
@@ -120,24 +137,16 @@ int main(int argc, char **argv)
 	/* 1. Two sets that named the same function in a different order:
 	 * the second one's records are renumbered into the trace's ids. */
 	struct vt_writer *w = vt_writer_open(path, VT_OPEN_FORCE, 0);
-	struct vr_drain *d = vr_drain_new(w);
-	struct vr_header *h1, *h2;
-	size_t l1, l2;
-	int fd1 = vr_create(0, &h1, &l1), fd2 = vr_create(0, &h2, &l2);
-	EXPECT("ring sets created", w && d && fd1 >= 0 && fd2 >= 0);
-	if (!w || !d || fd1 < 0 || fd2 < 0)
+	struct vr_drain *d = w ? vr_drain_new(w) : NULL;
+	struct producer p1, p2;
+	bool made = d && new_set(d, 0, &p1) && new_set(d, 3, &p2);
+	EXPECT("ring sets created", made);
+	if (!made)
 		return 1;
-	close(fd1);
-	close(fd2);
-	vr_drain_add(d, h1, l1);
-	vr_drain_add(d, h2, l2);
+	struct vr_header *h1 = p1.h;
 	publish_name(h1, VT_API_CUDA, "cuInit");
 	publish_name(h1, VT_API_CUDA, "cuCtxGetDevice");
-	publish_name(h2, VT_API_CUDA, "cuCtxGetDevice");
-	struct producer p1 = { h1, vr_ring_at(h1, 0), 0 };
-	struct producer p2 = { h2, vr_ring_at(h2, 3), 0 };
-	atomic_store(&p1.r->state, VR_OWNED);
-	atomic_store(&p2.r->state, VR_OWNED);
+	publish_name(p2.h, VT_API_CUDA, "cuCtxGetDevice");
 	put_call(&p1, VT_REC_CALL_ENTER, 1, 1);		/* cuCtxGetDevice */
 	put_call(&p1, VT_REC_CALL_EXIT, 1, 1);
 	long n = vr_drain_pass(d, true);
@@ -194,14 +203,10 @@ int main(int argc, char **argv)
 	if (full >= 0) {
 		struct vt_writer *fw = vt_writer_fdopen(full, 0);
 		struct vr_drain *fd = vr_drain_new(fw);
-		struct vr_header *h3;
-		size_t l3;
-		int f3 = vr_create(0, &h3, &l3);
-		close(f3);
-		vr_drain_add(fd, h3, l3);
-		publish_name(h3, VT_API_CUDA, "cuInit");
-		struct producer p3 = { h3, vr_ring_at(h3, 0), 0 };
-		atomic_store(&p3.r->state, VR_OWNED);
+		struct producer p3;
+		if (!fd || !new_set(fd, 0, &p3))
+			return 1;
+		publish_name(p3.h, VT_API_CUDA, "cuInit");
 		for (unsigned i = 0; i < 20000; i++)
 			put_call(&p3, VT_REC_CALL_ENTER, 0, i + 1);
 		long first = vr_drain_pass(fd, false);
@@ -221,16 +226,12 @@ int main(int argc, char **argv)
 	/* 5. A set stamped with TSC ticks gets a clock record before its
 	 * calls, even from a pass made right after the drain started. */
 	struct vt_writer *cw = vt_writer_open(other, VT_OPEN_FORCE, 0);
-	struct vr_drain *cd = vr_drain_new(cw);
-	struct vr_header *h4;
-	size_t l4;
-	int f4 = vr_create(0, &h4, &l4);
-	close(f4);
-	vr_drain_add(cd, h4, l4);
-	h4->flags |= VR_TS_TSC;
-	publish_name(h4, VT_API_CUDA, "cuInit");
-	struct producer p4 = { h4, vr_ring_at(h4, 0), 0 };
-	atomic_store(&p4.r->state, VR_OWNED);
+	struct vr_drain *cd = cw ? vr_drain_new(cw) : NULL;
+	struct producer p4;
+	if (!cd || !new_set(cd, 0, &p4))
+		return 1;
+	p4.h->flags |= VR_TS_TSC;
+	publish_name(p4.h, VT_API_CUDA, "cuInit");
 	put_call(&p4, VT_REC_CALL_ENTER, 0, 1);
 	put_call(&p4, VT_REC_CALL_EXIT, 0, 1);
 	vr_drain_pass(cd, true);
