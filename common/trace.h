@@ -59,12 +59,15 @@ enum vt_read_status {
 };
 
 struct vt_reader {
-	FILE *f;
+	int fd;			/* -1: reading mem */
+	const unsigned char *mem;
+	size_t mem_len, mem_pos;
 	struct vt_file_header hdr;
 	uint64_t offset;	/* byte offset of the next record */
 	uint64_t records;
-	unsigned char *buf;
-	size_t cap;
+	unsigned char *buf;	/* the window: [pos, end) not yet handed out */
+	size_t cap, pos, end;
+	int at_eof;
 	int seen_end;
 	char err[256];		/* set on TRUNCATED/CORRUPT/IOERR */
 };

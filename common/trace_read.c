@@ -1,16 +1,67 @@
-/* Streaming trace reader: memory bounded by the largest record. */
+/* Streaming trace reader: memory bounded by the largest record.  The file
+ * is read in large blocks into one window; a record is handed out where it
+ * lies in the window (records and the header are multiples of 8 bytes, so
+ * it stays aligned), and only a record cut by the window's end is moved. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trace.h"
+
+#define WINDOW (2u * VT_REC_MAX)	/* a whole record always fits */
+#define READ_BLOCK (1u << 20)
+
+/* Make at least want bytes available at r->pos (fewer at the end of the
+ * input).  Returns the bytes available, or -1 on a read error. */
+static long fill(struct vt_reader *r, size_t want)
+{
+	size_t have = r->end - r->pos;
+	if (have >= want || r->at_eof)
+		return (long)have;
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, have);
+		r->pos = 0;
+		r->end = have;
+	}
+	while (r->end < want && !r->at_eof) {
+		size_t room = r->cap - r->end;
+		size_t ask = room < READ_BLOCK ? room : READ_BLOCK;
+		if (r->fd < 0) {
+			size_t left = r->mem_len - r->mem_pos;
+			size_t k = left < ask ? left : ask;
+			memcpy(r->buf + r->end, r->mem + r->mem_pos, k);
+			r->mem_pos += k;
+			r->end += k;
+			r->at_eof = r->mem_pos == r->mem_len;
+			continue;
+		}
+		ssize_t k = read(r->fd, r->buf + r->end, ask);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0)
+			r->at_eof = 1;
+		r->end += (size_t)k;
+	}
+	return (long)(r->end - r->pos);
+}
 
 static int check_header(struct vt_reader *r, const char *name)
 {
 	struct vt_file_header h;
 	memset(&h, 0, sizeof(h));
-	size_t n = fread(&h, 1, sizeof(h), r->f);
-	if (n < offsetof(struct vt_file_header, header_size) + 4 ||
+	long n = fill(r, sizeof(h));
+	if (n < 0) {
+		snprintf(r->err, sizeof(r->err), "%s: byte 0: read error: %s",
+			 name, strerror(errno));
+		return -1;
+	}
+	memcpy(&h, r->buf, (size_t)n < sizeof(h) ? (size_t)n : sizeof(h));
+	if ((size_t)n < offsetof(struct vt_file_header, header_size) + 4 ||
 	    memcmp(h.magic, VT_MAGIC, VT_MAGIC_LEN)) {
 		snprintf(r->err, sizeof(r->err),
 			 "%s: byte 0: not a vgpu-run trace (bad magic)", name);
@@ -28,31 +79,28 @@ static int check_header(struct vt_reader *r, const char *name)
 			 "%s: byte 12: bad header size %u", name, h.header_size);
 		return -1;
 	}
-	if (n < sizeof(h)) {
+	if ((size_t)n < sizeof(h)) {
 		snprintf(r->err, sizeof(r->err),
-			 "%s: byte %zu: file ends inside the header", name, n);
+			 "%s: byte %ld: file ends inside the header", name, n);
 		return -1;
 	}
 	/* A newer writer's longer header: skip what we do not know. */
-	for (uint32_t skip = h.header_size - sizeof(h); skip; skip--)
-		if (fgetc(r->f) == EOF) {
-			snprintf(r->err, sizeof(r->err),
-				 "%s: file ends inside the header", name);
-			return -1;
-		}
+	n = fill(r, h.header_size);
+	if (n < (long)h.header_size) {
+		snprintf(r->err, sizeof(r->err),
+			 "%s: file ends inside the header", name);
+		return -1;
+	}
+	r->pos += h.header_size;
 	r->hdr = h;
 	r->offset = h.header_size;
 	return 0;
 }
 
-static int reader_init(struct vt_reader *r, FILE *f, const char *name)
+static int reader_init(struct vt_reader *r, const char *name)
 {
-	r->f = f;
-	/* Records are small (~80 bytes): a large stdio buffer turns millions
-	 * of them into few read(2) calls.  One thread reads a reader, so the
-	 * per-call stdio lock is dropped too (fread_unlocked below). */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	r->cap = 4096;
+	/* Input in memory fits whole (it is a fuzzer's, and small). */
+	r->cap = r->fd < 0 ? r->mem_len + 8 : WINDOW;
 	r->buf = malloc(r->cap);
 	if (!r->buf) {
 		snprintf(r->err, sizeof(r->err), "%s: out of memory", name);
@@ -70,25 +118,21 @@ static int reader_init(struct vt_reader *r, FILE *f, const char *name)
 int vt_reader_open(struct vt_reader *r, const char *path)
 {
 	memset(r, 0, sizeof(*r));
-	FILE *f = fopen(path, "rbe");
-	if (!f) {
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
 		snprintf(r->err, sizeof(r->err), "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	return reader_init(r, f, path);
+	return reader_init(r, path);
 }
 
 int vt_reader_open_mem(struct vt_reader *r, const void *data, size_t len)
 {
 	memset(r, 0, sizeof(*r));
-	FILE *f = fmemopen((void *)data, len ? len : 1, "rb");
-	if (!f) {
-		snprintf(r->err, sizeof(r->err), "<memory>: %s", strerror(errno));
-		return -1;
-	}
-	if (!len)
-		fgetc(f);	/* fmemopen refuses size 0: consume the one byte */
-	return reader_init(r, f, "<memory>");
+	r->fd = -1;
+	r->mem = data;
+	r->mem_len = len;
+	return reader_init(r, "<memory>");
 }
 
 enum vt_read_status vt_reader_next(struct vt_reader *r,
@@ -98,26 +142,26 @@ enum vt_read_status vt_reader_next(struct vt_reader *r,
 	*rec = NULL;
 	if (r->seen_end)
 		return VT_READ_EOF;
-	size_t n = fread_unlocked(&h, 1, sizeof(h), r->f);
+	long n = fill(r, sizeof(h));
+	if (n < 0) {
+		snprintf(r->err, sizeof(r->err), "byte %llu: read error: %s",
+			 (unsigned long long)r->offset, strerror(errno));
+		return VT_READ_IOERR;
+	}
 	if (n == 0) {
-		if (ferror(r->f)) {
-			snprintf(r->err, sizeof(r->err),
-				 "byte %llu: read error",
-				 (unsigned long long)r->offset);
-			return VT_READ_IOERR;
-		}
 		snprintf(r->err, sizeof(r->err),
 			 "byte %llu: trace ends without an end record "
 			 "(the writer was stopped)",
 			 (unsigned long long)r->offset);
 		return VT_READ_TRUNCATED;
 	}
-	if (n < sizeof(h)) {
+	if ((size_t)n < sizeof(h)) {
 		snprintf(r->err, sizeof(r->err),
 			 "byte %llu: trace ends inside a record header",
 			 (unsigned long long)r->offset);
 		return VT_READ_TRUNCATED;
 	}
+	memcpy(&h, r->buf + r->pos, sizeof(h));
 	if (h.type == 0 || h.size < sizeof(h) || (h.size & 7) ||
 	    h.size > VT_REC_MAX) {
 		snprintf(r->err, sizeof(r->err),
@@ -125,42 +169,33 @@ enum vt_read_status vt_reader_next(struct vt_reader *r,
 			 (unsigned long long)r->offset, h.type, h.size);
 		return VT_READ_CORRUPT;
 	}
-	if (h.size > r->cap) {
-		size_t cap = r->cap;
-		while (cap < h.size)
-			cap *= 2;
-		unsigned char *nb = realloc(r->buf, cap);
-		if (!nb) {
-			snprintf(r->err, sizeof(r->err),
-				 "byte %llu: out of memory",
-				 (unsigned long long)r->offset);
-			return VT_READ_IOERR;
-		}
-		r->buf = nb;
-		r->cap = cap;
+	n = fill(r, h.size);
+	if (n < 0) {
+		snprintf(r->err, sizeof(r->err), "byte %llu: read error: %s",
+			 (unsigned long long)r->offset, strerror(errno));
+		return VT_READ_IOERR;
 	}
-	memcpy(r->buf, &h, sizeof(h));
-	size_t body = h.size - sizeof(h);
-	if (fread_unlocked(r->buf + sizeof(h), 1, body, r->f) != body) {
+	if ((size_t)n < h.size) {
 		snprintf(r->err, sizeof(r->err),
 			 "byte %llu: trace ends inside a %u-byte record",
 			 (unsigned long long)r->offset, h.size);
 		return VT_READ_TRUNCATED;
 	}
+	*rec = (const struct vt_rec_hdr *)(r->buf + r->pos);
+	r->pos += h.size;
 	r->offset += h.size;
 	r->records++;
 	if (h.type == VT_REC_END)
 		r->seen_end = 1;
-	*rec = (const struct vt_rec_hdr *)r->buf;
 	return VT_READ_OK;
 }
 
 void vt_reader_close(struct vt_reader *r)
 {
-	if (r->f)
-		fclose(r->f);
+	if (r->fd >= 0)
+		close(r->fd);
 	free(r->buf);
-	r->f = NULL;
+	r->fd = -1;
 	r->buf = NULL;
 }
 

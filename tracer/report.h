@@ -270,8 +270,18 @@ size_t rpt_put_str(char *buf, size_t len, size_t n, const char *s);
 size_t rpt_put_u64(char *buf, size_t len, size_t n, uint64_t v);
 size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v);
 size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v); /* 0x.. */
+size_t rpt_put_char(char *buf, size_t len, size_t n, char c);
 /* Microseconds with three decimals ("12.345"), as trace-event JSON has. */
-void rpt_put_us(FILE *f, uint64_t ns);
+size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns);
+/* A quoted, escaped JSON string (what rpt_json_str writes). */
+size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s);
+/* A quoted CSV field (RFC 4180: quotes doubled). */
+size_t rpt_put_csv(char *buf, size_t len, size_t n, const char *s);
+/* Writes to f the text build(buf, len, arg) puts together (returning its
+ * full length, as the appenders count): one fwrite from the stack, or
+ * from a buffer of the size it asked for when that was not enough. */
+void rpt_write_built(FILE *f, size_t (*build)(char *, size_t, const void *),
+		     const void *arg);
 
 /* ---- entry points ---- */
 int report_main(int argc, char **argv);

@@ -16,41 +16,52 @@ static void sep(struct rpt_stream *s)
 }
 
 
+struct event {
+	const struct rpt_call *c;
+	const char *args;
+};
+
+static size_t put_event(char *buf, size_t len, const void *arg)
+{
+	const struct event *e = arg;
+	const struct rpt_call *c = e->c;
+	uint32_t api = VT_FUNC_API(c->fn->id);
+	size_t n = rpt_put_str(buf, len, 0, "{\"name\":");
+	n = rpt_put_json(buf, len, n, c->fn->name);
+	n = rpt_put_str(buf, len, n, ",\"cat\":\"");
+	n = rpt_put_str(buf, len, n, vt_api_name(api));
+	n = rpt_put_str(buf, len, n, "\",\"ph\":\"X\",\"ts\":");
+	n = rpt_put_us(buf, len, n, c->start_ns);
+	n = rpt_put_str(buf, len, n, ",\"dur\":");
+	n = rpt_put_us(buf, len, n, c->end_ns - c->start_ns);
+	n = rpt_put_str(buf, len, n, ",\"pid\":");
+	n = rpt_put_u64(buf, len, n, c->pid);
+	n = rpt_put_str(buf, len, n, ",\"tid\":");
+	n = rpt_put_u64(buf, len, n, c->tid);
+	n = rpt_put_str(buf, len, n, ",\"args\":{\"args\":");
+	n = rpt_put_json(buf, len, n, e->args);
+	if (c->unfinished) {
+		n = rpt_put_str(buf, len, n, ",\"unfinished\":true");
+	} else {
+		char ret[128];
+		dec_format_ret(api, c->fn->dec, c->ret, ret, sizeof(ret));
+		n = rpt_put_str(buf, len, n, ",\"ret\":");
+		n = rpt_put_json(buf, len, n, ret);
+	}
+	if (c->flags & VT_CALL_MISSING)
+		n = rpt_put_str(buf, len, n, ",\"missing\":true");
+	return rpt_put_str(buf, len, n, "}}");
+}
+
 static void on_call(void *ctx, const struct rpt_call *c)
 {
 	struct rpt_stream *s = ctx;
-	FILE *f = s->f;
-	char args[1024], ret[128];
-	uint32_t api = VT_FUNC_API(c->fn->id);
+	char args[1024];
 	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
 			c->nout, args, sizeof(args));
 	sep(s);
-	fputs_unlocked("{\"name\":", f);
-	rpt_json_str(f, c->fn->name);
-	fputs_unlocked(",\"cat\":\"", f);
-	fputs_unlocked(vt_api_name(api), f);
-	fputs_unlocked("\",\"ph\":\"X\",\"ts\":", f);
-	rpt_put_us(f, c->start_ns);
-	fputs_unlocked(",\"dur\":", f);
-	rpt_put_us(f, c->end_ns - c->start_ns);
-	char ids[64];
-	size_t n = rpt_put_str(ids, sizeof(ids), 0, ",\"pid\":");
-	n = rpt_put_u64(ids, sizeof(ids), n, c->pid);
-	n = rpt_put_str(ids, sizeof(ids), n, ",\"tid\":");
-	n = rpt_put_u64(ids, sizeof(ids), n, c->tid);
-	n = rpt_put_str(ids, sizeof(ids), n, ",\"args\":{\"args\":");
-	fwrite_unlocked(ids, 1, n, f);
-	rpt_json_str(f, args);
-	if (c->unfinished) {
-		fputs(",\"unfinished\":true", f);
-	} else {
-		dec_format_ret(api, c->fn->dec, c->ret, ret, sizeof(ret));
-		fputs(",\"ret\":", f);
-		rpt_json_str(f, ret);
-	}
-	if (c->flags & VT_CALL_MISSING)
-		fputs(",\"missing\":true", f);
-	fputs("}}", f);
+	struct event e = { c, args };
+	rpt_write_built(s->f, put_event, &e);
 }
 
 static void on_event(void *ctx, const struct rpt_event *e)
@@ -73,7 +84,8 @@ static void on_event(void *ctx, const struct rpt_event *e)
 	fprintf(s->f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\",\"ts\":",
 		r->kind == VT_EV_SYSCALL ? "syscall" : "supervisor",
 		r->kind == VT_EV_SYSCALL ? "t" : "p");
-	rpt_put_us(s->f, e->ts_ns);
+	char us[32];
+	fwrite_unlocked(us, 1, rpt_put_us(us, sizeof(us), 0, e->ts_ns), s->f);
 	fprintf(s->f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"result\":%d}}",
 		r->pid, r->tid ? r->tid : r->pid, r->result);
 }

@@ -7,53 +7,52 @@
 #include "report.h"
 #include "report_stream.h"
 
-static void csv_field(FILE *f, const char *s)
+struct row {
+	const struct rpt_call *c;
+	const char *ret, *args;
+};
+
+static size_t put_row(char *buf, size_t len, const void *arg)
 {
-	fputc_unlocked('"', f);
-	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
-		fwrite_unlocked(s, 1, (size_t)(q - s) + 1, f);
-		fputc_unlocked('"', f);
-	}
-	fputs_unlocked(s, f);
-	fputc_unlocked('"', f);
+	const struct row *r = arg;
+	const struct rpt_call *c = r->c;
+	size_t n = rpt_put_u64(buf, len, 0, c->pid);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->tid);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_str(buf, len, n, vt_api_name(VT_FUNC_API(c->fn->id)));
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_str(buf, len, n, c->fn->name);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->start_ns);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->end_ns - c->start_ns);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->depth);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->unfinished ? 0 : c->ret);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_csv(buf, len, n, r->ret);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_u64(buf, len, n, c->flags);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_csv(buf, len, n, r->args);
+	return rpt_put_char(buf, len, n, '\n');
 }
 
 static void on_call(void *ctx, const struct rpt_call *c)
 {
 	struct rpt_stream *s = ctx;
-	uint32_t api = VT_FUNC_API(c->fn->id);
 	char args[1024], ret[128];
 	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
 			c->nout, args, sizeof(args));
 	if (c->unfinished)
 		snprintf(ret, sizeof(ret), "never returned");
 	else
-		dec_format_ret(api, c->fn->dec, c->ret, ret, sizeof(ret));
-	char row[512];
-	size_t n = rpt_put_u64(row, sizeof(row), 0, c->pid);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->tid);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_str(row, sizeof(row), n, vt_api_name(api));
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_str(row, sizeof(row), n, c->fn->name);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->start_ns);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->end_ns - c->start_ns);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->depth);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->unfinished ? 0 : c->ret);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	fwrite_unlocked(row, 1, n < sizeof(row) ? n : sizeof(row) - 1, s->f);
-	csv_field(s->f, ret);
-	n = rpt_put_str(row, sizeof(row), 0, ",");
-	n = rpt_put_u64(row, sizeof(row), n, c->flags);
-	n = rpt_put_str(row, sizeof(row), n, ",");
-	fwrite_unlocked(row, 1, n, s->f);
-	csv_field(s->f, args);
-	fputc_unlocked('\n', s->f);
+		dec_format_ret(VT_FUNC_API(c->fn->id), c->fn->dec, c->ret, ret,
+			       sizeof(ret));
+	struct row r = { c, ret, args };
+	rpt_write_built(s->f, put_row, &r);
 	s->n++;
 }
 

@@ -73,7 +73,12 @@ size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v)
 	return put_mem(buf, len, n, b, (size_t)(e - b));
 }
 
-void rpt_put_us(FILE *f, uint64_t ns)
+size_t rpt_put_char(char *buf, size_t len, size_t n, char c)
+{
+	return put_mem(buf, len, n, &c, 1);
+}
+
+size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns)
 {
 	char t[32], *e = t + sizeof(t);
 	unsigned frac = (unsigned)(ns % 1000);
@@ -82,7 +87,18 @@ void rpt_put_us(FILE *f, uint64_t ns)
 	e[-3] = (char)('0' + frac / 100);
 	e[-4] = '.';
 	char *b = digits(e - 4, ns / 1000);
-	fwrite_unlocked(b, 1, (size_t)(e - b), f);
+	return put_mem(buf, len, n, b, (size_t)(e - b));
+}
+
+size_t rpt_put_csv(char *buf, size_t len, size_t n, const char *s)
+{
+	n = rpt_put_char(buf, len, n, '"');
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		n = put_mem(buf, len, n, s, (size_t)(q - s) + 1);
+		n = rpt_put_char(buf, len, n, '"');
+	}
+	n = rpt_put_str(buf, len, n, s);
+	return rpt_put_char(buf, len, n, '"');
 }
 
 /* Length of the UTF-8 sequence at p, or 0 when it is not one. */
@@ -103,9 +119,10 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-void rpt_json_str(FILE *f, const char *s)
+size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s)
 {
-	fputc_unlocked('"', f);
+	char u[8];
+	n = rpt_put_char(buf, len, n, '"');
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
 		/* The common case first: a run of plain characters. */
 		size_t run = 0;
@@ -113,38 +130,63 @@ void rpt_json_str(FILE *f, const char *s)
 		       p[run] != '\\' && p[run] != '<')
 			run++;
 		if (run) {
-			fwrite_unlocked(p, 1, run, f);
+			n = put_mem(buf, len, n, (const char *)p, run);
 			p += run - 1;
 			continue;
 		}
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"': n = rpt_put_str(buf, len, n, "\\\""); break;
+		case '\\': n = rpt_put_str(buf, len, n, "\\\\"); break;
+		case '\n': n = rpt_put_str(buf, len, n, "\\n"); break;
+		case '\t': n = rpt_put_str(buf, len, n, "\\t"); break;
+		case '\r': n = rpt_put_str(buf, len, n, "\\r"); break;
 		/* '<' escaped so a string can never close an HTML <script>. */
-		case '<': fputs("\\u003c", f); break;
+		case '<': n = rpt_put_str(buf, len, n, "\\u003c"); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else if (*p >= 0x80) {
+			if (*p < 0x20 || *p == 0x7f) {
+				snprintf(u, sizeof(u), "\\u%04x", *p);
+				n = rpt_put_str(buf, len, n, u);
+			} else {
 				/* Valid UTF-8 passes through; a stray byte
 				 * (paths need not be UTF-8) becomes U+00XX so
 				 * the JSON stays valid. */
 				size_t k = utf8_len(p);
 				if (k) {
-					fwrite_unlocked(p, 1, k, f);
+					n = put_mem(buf, len, n, (const char *)p, k);
 					p += k - 1;
 				} else {
-					fprintf(f, "\\u%04x", *p);
+					snprintf(u, sizeof(u), "\\u%04x", *p);
+					n = rpt_put_str(buf, len, n, u);
 				}
 			}
-			else
-				fputc_unlocked(*p, f);
 		}
 	}
-	fputc_unlocked('"', f);
+	return rpt_put_char(buf, len, n, '"');
+}
+
+void rpt_write_built(FILE *f, size_t (*build)(char *, size_t, const void *),
+		     const void *arg)
+{
+	char small[4096];
+	size_t need = build(small, sizeof(small), arg);
+	if (need < sizeof(small)) {
+		fwrite_unlocked(small, 1, need, f);
+		return;
+	}
+	char *big = rpt_calloc(need + 1, 1);
+	build(big, need + 1, arg);
+	fwrite_unlocked(big, 1, need, f);
+	free(big);
+}
+
+static size_t put_json_arg(char *buf, size_t len, const void *s)
+{
+	return rpt_put_json(buf, len, 0, s);
+}
+
+void rpt_json_str(FILE *f, const char *s)
+{
+	rpt_write_built(f, put_json_arg, s);
 }
 
 void rpt_fmt_ns(uint64_t ns, char *buf, size_t len)
