@@ -73,7 +73,6 @@ int vr_map(int fd, struct vr_header **map, size_t *maplen)
 #define VR_NAP_MAX_NS (250 * 1000)
 #define VR_BEHIND_BYTES (256u << 10)
 
-
 struct name_slot {
 	char *name;		/* NULL: empty */
 	uint32_t api;
@@ -107,7 +106,6 @@ struct vr_drain {
 					 * then on records are dropped, so that
 					 * no producer waits for ever */
 	bool err_told;			/* a pass returned err */
-	uint64_t records;
 };
 
 static uint64_t rdtsc_now(void)
@@ -249,7 +247,6 @@ static int read_names(struct vr_drain *d, struct vr_set *s, uint32_t count)
 			       VT_FUNC_INDEX(id) != batch_first + nbatch)) {
 			rc = vt_write_func_table(d->w, batch_api, batch_first,
 						 nbatch, batch);
-			d->records++;
 			nbatch = 0;
 		}
 		if (!nbatch) {
@@ -261,7 +258,6 @@ static int read_names(struct vr_drain *d, struct vr_set *s, uint32_t count)
 	if (nbatch && !rc) {
 		rc = vt_write_func_table(d->w, batch_api, batch_first, nbatch,
 					 batch);
-		d->records++;
 	}
 	return rc;
 }
@@ -290,7 +286,6 @@ static int write_clock(struct vr_drain *d)
 	};
 	d->clock_at_ns = m1;
 	d->clock_written = true;
-	d->records++;
 	return vt_write_record(d->w, &c);
 }
 
@@ -339,8 +334,10 @@ static long drain_ring(struct vr_drain *d, struct vr_set *s,
 			p += h->size;
 			count++;
 			/* Each header's place depends on the last one's size:
-			 * without this the walk waits for every line in turn. */
-			__builtin_prefetch(data + ((p + 1024) & mask), 1);
+			 * without this the walk waits for every line in turn.
+			 * Not past the run: those lines are the producer's. */
+			if (p + 1024 < end)
+				__builtin_prefetch(data + ((p + 1024) & mask), 1);
 		}
 		if (count) {
 			int rc = vt_write_records(d->w, data + off, p - tail,
@@ -465,7 +462,6 @@ long vr_drain_pass(struct vr_drain *d, bool all)
 						      memory_order_release);
 		}
 	}
-	d->records += (uint64_t)total;
 	if (d->err && !d->err_told) {
 		d->err_told = true;
 		return d->err;
@@ -484,11 +480,6 @@ void vr_drain_nap(struct vr_drain *d)
 			    d->nap_ns * 2;
 	struct timespec ts = { 0, d->nap_ns };
 	nanosleep(&ts, NULL);
-}
-
-uint64_t vr_drain_records(const struct vr_drain *d)
-{
-	return d->records;
 }
 
 void vr_drain_free(struct vr_drain *d)

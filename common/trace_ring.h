@@ -129,7 +129,6 @@ long vr_drain_pass(struct vr_drain *d, bool all);
 /* Between two passes of a drain thread (outside any lock the pass needs):
  * sleeps for as long as the last pass says the rings can wait. */
 void vr_drain_nap(struct vr_drain *d);
-uint64_t vr_drain_records(const struct vr_drain *d);
 void vr_drain_free(struct vr_drain *d);
 
 #endif
