@@ -31,7 +31,8 @@ static long fill(struct vt_reader *r, size_t want)
 		if (r->fd < 0) {
 			size_t left = r->mem_len - r->mem_pos;
 			size_t k = left < ask ? left : ask;
-			memcpy(r->buf + r->end, r->mem + r->mem_pos, k);
+			if (k)
+				memcpy(r->buf + r->end, r->mem + r->mem_pos, k);
 			r->mem_pos += k;
 			r->end += k;
 			r->at_eof = r->mem_pos == r->mem_len;

@@ -294,6 +294,10 @@ static int write_clock(struct vr_drain *d)
  * are. */
 static void renumber(const struct vr_set *s, struct vt_rec_hdr *h)
 {
+	/* A header-only call record (a producer's bug) has no func to fix:
+	 * at a ring's very end the next bytes are not this ring's. */
+	if (h->size < sizeof(*h) + sizeof(uint32_t))
+		return;
 	if (h->type == VT_REC_CALL_ENTER || h->type == VT_REC_CALL_EXIT) {
 		/* func sits at the same offset in both call records. */
 		uint32_t *func = (uint32_t *)(h + 1);
@@ -430,8 +434,11 @@ long vr_drain_pass(struct vr_drain *d, bool all)
 			    now - d->mono0_ns < CLOCK_FIRST_NS)
 				continue;
 			if (!d->err && (!d->clock_written ||
-					now - d->clock_at_ns >= CLOCK_EVERY_NS))
+					now - d->clock_at_ns >= CLOCK_EVERY_NS)) {
 				d->err = write_clock(d);
+				/* Later sets of this pass: not due again. */
+				now = d->clock_at_ns;
+			}
 		}
 		for (uint32_t k = 0; k < h->nrings; k++) {
 			struct vr_ring *r = vr_ring_at(h, k);

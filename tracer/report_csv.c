@@ -22,7 +22,11 @@ static size_t put_row(char *buf, size_t len, const void *arg)
 	n = rpt_put_char(buf, len, n, ',');
 	n = rpt_put_str(buf, len, n, vt_api_name(VT_FUNC_API(c->fn->id)));
 	n = rpt_put_char(buf, len, n, ',');
-	n = rpt_put_str(buf, len, n, c->fn->name);
+	/* Names come from the trace: quoted when they would break the row. */
+	if (strpbrk(c->fn->name, ",\"\r\n"))
+		n = rpt_put_csv(buf, len, n, c->fn->name);
+	else
+		n = rpt_put_str(buf, len, n, c->fn->name);
 	n = rpt_put_char(buf, len, n, ',');
 	n = rpt_put_u64(buf, len, n, c->start_ns);
 	n = rpt_put_char(buf, len, n, ',');

@@ -7,6 +7,7 @@
  *                       (k/M suffixes; default 1000)
  *     --threads N       threads (default 2)
  *     --callsite FRAME  the hot loop's call site, "module+0xoffset"
+ *     --hot-name NAME   the hot loop's function name (default cuCtxGetDevice)
  *     --no-end          stop without the end record (a killed writer)
  *     --syscall-at WHERE  where cuinit-fail's syscall event sits in the
  *                       file: before, inside (default) or after the call
@@ -27,7 +28,7 @@
 
 enum { F_INIT, F_DRV_VER, F_DEV_GET, F_DEV_COUNT, F_CTX_GET_DEVICE,
        F_MEM_ALLOC, F_MEM_FREE, F_DEV_ATTR, F_GRAPH_LAUNCH, F_NDRV };
-static const char *const drv_names[F_NDRV] = {
+static const char *drv_names[F_NDRV] = {
 	"cuInit", "cuDriverGetVersion", "cuDeviceGet", "cuDeviceGetCount",
 	"cuCtxGetDevice", "cuMemAlloc_v2", "cuMemFree_v2",
 	"cuDeviceGetAttribute", "cuGraphLaunch",
@@ -173,6 +174,8 @@ int main(int argc, char **argv)
 			callsite_module = argv[++i];
 		else if (!strcmp(argv[i], "--syscall-at") && i + 1 < argc)
 			syscall_at = argv[++i];
+		else if (!strcmp(argv[i], "--hot-name") && i + 1 < argc)
+			drv_names[F_CTX_GET_DEVICE] = argv[++i];
 		else if (!strcmp(argv[i], "--no-end"))
 			no_end = 1;
 		else if (argv[i][0] != '-' || !strcmp(argv[i], "-"))

@@ -86,6 +86,10 @@ fi
 
 report --format csv -o "$T/r.csv" "$T/app.trace"
 expect_eq "csv has one row per call" "$(($(wc -l <"$T/r.csv") - 1))" 9008
+# A function name from the trace that would break a row is quoted.
+"$T/mktrace" --calls 3 --threads 1 --hot-name 'cu,Odd"Name' "$T/odd.trace"
+check "csv quotes a name with a comma and a quote" \
+	grep -qF ',cuda,"cu,Odd""Name",' <<<"$(report --format csv "$T/odd.trace")"
 
 # A truncated trace (writer killed mid-record) still gives a report that
 # says where it ends.

@@ -223,22 +223,28 @@ int main(int argc, char **argv)
 		printf("SKIP write_error: no /dev/full\n");
 	}
 
-	/* 5. A set stamped with TSC ticks gets a clock record before its
-	 * calls, even from a pass made right after the drain started. */
+	/* 5. Sets stamped with TSC ticks (two libraries of a program) get one
+	 * clock record before their calls, even from a pass made right after
+	 * the drain started, and passes within a second add none. */
 	struct vt_writer *cw = vt_writer_open(other, VT_OPEN_FORCE, 0);
 	struct vr_drain *cd = cw ? vr_drain_new(cw) : NULL;
-	struct producer p4;
-	if (!cd || !new_set(cd, 0, &p4))
+	struct producer p4, p5;
+	if (!cd || !new_set(cd, 0, &p4) || !new_set(cd, 0, &p5))
 		return 1;
-	p4.h->flags |= VR_TS_TSC;
-	publish_name(p4.h, VT_API_CUDA, "cuInit");
-	put_call(&p4, VT_REC_CALL_ENTER, 0, 1);
-	put_call(&p4, VT_REC_CALL_EXIT, 0, 1);
+	for (struct producer *p = &p4; p; p = p == &p4 ? &p5 : NULL) {
+		p->h->flags |= VR_TS_TSC;
+		publish_name(p->h, VT_API_CUDA, "cuInit");
+		put_call(p, VT_REC_CALL_ENTER, 0, p == &p4 ? 1 : 2);
+		put_call(p, VT_REC_CALL_EXIT, 0, p == &p4 ? 1 : 2);
+	}
+	vr_drain_pass(cd, true);
+	put_call(&p5, VT_REC_CALL_ENTER, 0, 3);
+	put_call(&p5, VT_REC_CALL_EXIT, 0, 3);
 	vr_drain_pass(cd, true);
 	vr_drain_free(cd);
 	vt_writer_close(cw);
 	read_trace(other, &rb);
-	EXPECT("one clock record", rb.clocks == 1 && rb.enters == 1);
+	EXPECT("one clock record for two sets", rb.clocks == 1 && rb.enters == 3);
 
 	vr_drain_free(d);
 	vt_writer_close(w);
