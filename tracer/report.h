@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trace.h"
 
@@ -266,11 +267,32 @@ void *rpt_calloc(size_t n, size_t sz);
  * trace: each puts what fits of its text at buf+n, NUL-terminated, and
  * returns n plus the text's full length, as snprintf counts, so a caller
  * keeps one running count and checks it against len once. */
-size_t rpt_put_str(char *buf, size_t len, size_t n, const char *s);
+size_t rpt_put_mem_cut(char *buf, size_t len, size_t n, const char *s,
+		       size_t k);	/* the part that does not fit */
+/* Inline: with a literal the length is known and the copy is a few moves;
+ * these run a dozen times per call of a trace. */
+static inline size_t rpt_put_mem(char *buf, size_t len, size_t n,
+				 const char *s, size_t k)
+{
+	if (n + k < len) {
+		memcpy(buf + n, s, k);
+		buf[n + k] = 0;
+		return n + k;
+	}
+	return rpt_put_mem_cut(buf, len, n, s, k);
+}
+static inline size_t rpt_put_str(char *buf, size_t len, size_t n,
+				 const char *s)
+{
+	return rpt_put_mem(buf, len, n, s, strlen(s));
+}
+static inline size_t rpt_put_char(char *buf, size_t len, size_t n, char c)
+{
+	return rpt_put_mem(buf, len, n, &c, 1);
+}
 size_t rpt_put_u64(char *buf, size_t len, size_t n, uint64_t v);
 size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v);
 size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v); /* 0x.. */
-size_t rpt_put_char(char *buf, size_t len, size_t n, char c);
 /* Microseconds with three decimals ("12.345"), as trace-event JSON has. */
 size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns);
 /* A quoted, escaped JSON string (what rpt_json_str writes). */

@@ -22,8 +22,8 @@ void *rpt_calloc(size_t n, size_t sz)
 	return p;
 }
 
-static size_t put_mem(char *buf, size_t len, size_t n, const char *s,
-		      size_t k)
+size_t rpt_put_mem_cut(char *buf, size_t len, size_t n, const char *s,
+		       size_t k)
 {
 	if (n < len) {
 		size_t room = len - n - 1;
@@ -31,11 +31,6 @@ static size_t put_mem(char *buf, size_t len, size_t n, const char *s,
 		buf[n + (k < room ? k : room)] = 0;
 	}
 	return n + k;
-}
-
-size_t rpt_put_str(char *buf, size_t len, size_t n, const char *s)
-{
-	return put_mem(buf, len, n, s, strlen(s));
 }
 
 /* Digits of v, right-aligned ending at end; returns their start. */
@@ -50,7 +45,7 @@ static char *digits(char *end, uint64_t v)
 size_t rpt_put_u64(char *buf, size_t len, size_t n, uint64_t v)
 {
 	char t[24], *e = t + sizeof(t), *b = digits(e, v);
-	return put_mem(buf, len, n, b, (size_t)(e - b));
+	return rpt_put_mem(buf, len, n, b, (size_t)(e - b));
 }
 
 size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v)
@@ -59,7 +54,7 @@ size_t rpt_put_i64(char *buf, size_t len, size_t n, int64_t v)
 	char *b = digits(e, v < 0 ? -(uint64_t)v : (uint64_t)v);
 	if (v < 0)
 		*--b = '-';
-	return put_mem(buf, len, n, b, (size_t)(e - b));
+	return rpt_put_mem(buf, len, n, b, (size_t)(e - b));
 }
 
 size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v)
@@ -70,12 +65,7 @@ size_t rpt_put_hex(char *buf, size_t len, size_t n, uint64_t v)
 	while (v >>= 4);
 	*--b = 'x';
 	*--b = '0';
-	return put_mem(buf, len, n, b, (size_t)(e - b));
-}
-
-size_t rpt_put_char(char *buf, size_t len, size_t n, char c)
-{
-	return put_mem(buf, len, n, &c, 1);
+	return rpt_put_mem(buf, len, n, b, (size_t)(e - b));
 }
 
 size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns)
@@ -87,14 +77,14 @@ size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns)
 	e[-3] = (char)('0' + frac / 100);
 	e[-4] = '.';
 	char *b = digits(e - 4, ns / 1000);
-	return put_mem(buf, len, n, b, (size_t)(e - b));
+	return rpt_put_mem(buf, len, n, b, (size_t)(e - b));
 }
 
 size_t rpt_put_csv(char *buf, size_t len, size_t n, const char *s)
 {
 	n = rpt_put_char(buf, len, n, '"');
 	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
-		n = put_mem(buf, len, n, s, (size_t)(q - s) + 1);
+		n = rpt_put_mem(buf, len, n, s, (size_t)(q - s) + 1);
 		n = rpt_put_char(buf, len, n, '"');
 	}
 	n = rpt_put_str(buf, len, n, s);
@@ -130,7 +120,7 @@ size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s)
 		       p[run] != '\\' && p[run] != '<')
 			run++;
 		if (run) {
-			n = put_mem(buf, len, n, (const char *)p, run);
+			n = rpt_put_mem(buf, len, n, (const char *)p, run);
 			p += run - 1;
 			continue;
 		}
@@ -152,7 +142,7 @@ size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s)
 				 * the JSON stays valid. */
 				size_t k = utf8_len(p);
 				if (k) {
-					n = put_mem(buf, len, n, (const char *)p, k);
+					n = rpt_put_mem(buf, len, n, (const char *)p, k);
 					p += k - 1;
 				} else {
 					snprintf(u, sizeof(u), "\\u%04x", *p);
