@@ -49,6 +49,11 @@ inner() {
 	echo "${best:-nan}"
 }
 have() { command -v "$1" >/dev/null; }
+# cuCtxGetDevice calls in the last vgpu-run trace, by its own report
+traced_calls() {
+	"$build/bin/vgpu-run" report --format summary "$t/b.trc" |
+		awk '$NF == "cuCtxGetDevice" { print $3 }'
+}
 
 echo "Whole runs of $n calls (start-up included):"
 printf '%-34s %12s %10s %10s\n' "route" "ns/call" "added" "x direct"
@@ -62,8 +67,7 @@ row() {
 }
 row "direct" "$direct_s" "$n"
 row "vgpu-run, full trace" "$(secs vrun "$t/client" threads 1 "$n")" "$n"
-calls=$("$build/bin/vgpu-run" report --format summary "$t/b.trc" |
-	awk '$NF == "cuCtxGetDevice" { print $3 }')
+calls=$(traced_calls)
 bytes=$(stat -c %s "$t/b.trc")
 have uftrace && row "uftrace record -P cuCtxGetDevice" "$(secs uft "$t/client" threads 1 "$n")" "$n"
 if have ltrace; then
@@ -80,8 +84,7 @@ row2() { printf '%-34s %12.1f %10.1f\n' "$1" "$2" "$(echo "$2 - $3" | bc -l)"; }
 row2 "direct, $n calls" "$d1" "$d1"
 v1=$(inner vrun "$t/client" timed "$n")
 row2 "vgpu-run, $n calls" "$v1" "$d1"
-calls=$("$build/bin/vgpu-run" report --format summary "$t/b.trc" |
-	awk '$NF == "cuCtxGetDevice" { print $3 }')
+calls=$(traced_calls)
 have uftrace && row2 "uftrace record, $n calls" "$(inner uft "$t/client" timed "$n")" "$d1"
 d2=$(inner direct "$t/client" burst 4000)
 row2 "direct, bursts of 4000" "$d2" "$d2"

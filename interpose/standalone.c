@@ -21,17 +21,21 @@ static struct vt_writer *writer;
 static atomic_bool stop;
 static pthread_t thread;
 static bool running;
-static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One drain pass (only the drain thread makes them, and finish() after
+ * joining it); a write error is said once. */
+static void drain_step(bool all)
+{
+	long n = vr_drain_pass(drain, all);
+	if (n < 0)
+		vgpu_log("vgpu: VGPU_TRACE: %s", strerror((int)-n));
+}
 
 static void *drain_main(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop)) {
-		pthread_mutex_lock(&drain_lock);
-		long n = vr_drain_pass(drain, false);
-		pthread_mutex_unlock(&drain_lock);
-		if (n < 0)
-			vgpu_log("vgpu: VGPU_TRACE: %s", strerror((int)-n));
+		drain_step(false);
 		vr_drain_nap(drain);
 	}
 	return NULL;
@@ -44,9 +48,7 @@ static void finish(void)
 	atomic_store(&stop, true);
 	pthread_join(thread, NULL);
 	running = false;
-	long n = vr_drain_pass(drain, true);
-	if (n < 0)
-		vgpu_log("vgpu: VGPU_TRACE: %s", strerror((int)-n));
+	drain_step(true);
 	vt_writer_close(writer);
 	writer = NULL;
 }
@@ -67,7 +69,6 @@ void vgpu_standalone_start(void)
 		drain = NULL;
 		writer = NULL;
 		atomic_store(&stop, false);
-		pthread_mutex_init(&drain_lock, NULL);
 	}
 	const char *lossy = getenv("VGPU_LOSSY");
 	bool is_lossy = lossy && *lossy && strcmp(lossy, "0");

@@ -164,16 +164,22 @@ static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
 	return fd;
 }
 
+/* One drain pass under the trace lock; a write error is said once. */
+static void drain_step(struct supervisor *s, bool all)
+{
+	trace_lock();
+	long n = vr_drain_pass(drain, all);
+	trace_unlock();
+	if (n < 0)
+		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
+			strerror((int)-n));
+}
+
 static void *drain_main(void *arg)
 {
 	struct supervisor *s = arg;
 	while (!drain_stop) {
-		trace_lock();
-		long n = vr_drain_pass(drain, false);
-		trace_unlock();
-		if (n < 0)
-			fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
-				strerror((int)-n));
+		drain_step(s, false);
 		vr_drain_nap(drain);
 	}
 	return NULL;
@@ -258,12 +264,7 @@ void interposer_finish(struct supervisor *s)
 	if (drain_running)
 		pthread_join(drain_thread, NULL);
 	drain_running = false;
-	trace_lock();
-	long n = vr_drain_pass(drain, true);
-	trace_unlock();
-	if (n < 0)
-		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path,
-			strerror((int)-n));
+	drain_step(s, true);
 	vr_drain_free(drain);
 	drain = NULL;
 }

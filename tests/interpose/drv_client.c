@@ -34,12 +34,23 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* n calls of cuCtxGetDevice; their ns per call. */
+static double ns_per_call(long n)
+{
+	int d;
+	struct timespec a, e;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++)
+		cuCtxGetDevice(&d);
+	clock_gettime(CLOCK_MONOTONIC, &e);
+	return ((double)(e.tv_sec - a.tv_sec) * 1e9 +
+		(double)(e.tv_nsec - a.tv_nsec)) / (double)(n > 0 ? n : 1);
+}
+
 static void *worker(void *arg)
 {
 	(void)arg;
-	int d;
-	for (long i = 0; i < calls; i++)
-		cuCtxGetDevice(&d);
+	ns_per_call(calls);
 	return NULL;
 }
 
@@ -84,36 +95,19 @@ int main(int argc, char **argv)
 		printf("cuDeviceGet -> %d\n", rc);
 	} else if (!strcmp(mode, "burst")) {
 		long n = argc > 2 ? atol(argv[2]) : 4000;
-		int d;
 		double per[50];
-		for (long i = 0; i < 100000; i++)
-			cuCtxGetDevice(&d);
+		ns_per_call(100000);	/* warm-up */
 		for (int b = 0; b < 50; b++) {
-			struct timespec nap = { 0, 10 * 1000 * 1000 }, a, e;
+			struct timespec nap = { 0, 10 * 1000 * 1000 };
 			nanosleep(&nap, NULL);
-			clock_gettime(CLOCK_MONOTONIC, &a);
-			for (long i = 0; i < n; i++)
-				cuCtxGetDevice(&d);
-			clock_gettime(CLOCK_MONOTONIC, &e);
-			per[b] = ((double)(e.tv_sec - a.tv_sec) * 1e9 +
-				  (double)(e.tv_nsec - a.tv_nsec)) /
-				 (double)(n > 0 ? n : 1);
+			per[b] = ns_per_call(n);
 		}
 		qsort(per, 50, sizeof(per[0]), cmp_double);
 		printf("ns/call %.2f\n", per[25]);
 	} else if (!strcmp(mode, "timed")) {
 		long n = argc > 2 ? atol(argv[2]) : 1000000;
-		int d;
-		for (long i = 0; i < 100000; i++)
-			cuCtxGetDevice(&d);
-		struct timespec a, b;
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		for (long i = 0; i < n; i++)
-			cuCtxGetDevice(&d);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 +
-			    (double)(b.tv_nsec - a.tv_nsec);
-		printf("ns/call %.2f\n", n > 0 ? ns / (double)n : 0.0);
+		ns_per_call(100000);	/* warm-up */
+		printf("ns/call %.2f\n", ns_per_call(n));
 	}
 	return 0;
 }
