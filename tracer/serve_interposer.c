@@ -249,7 +249,7 @@ static int exported_apis(struct supervisor *s, const struct rule *r,
 	return mask;
 }
 
-/* One line: which backend answers each API. */
+/* One line (-v): which backend answers each API. */
 static void say_backends(void)
 {
 	char line[4 * (PATH_MAX + 32)] = "vgpu-run: backends:";
@@ -288,7 +288,6 @@ static int hold_backend(struct supervisor *s, int a, bool chosen,
 int interposer_init(struct supervisor *s)
 {
 	const char *value[B_MAX] = { 0 }, *origin[B_MAX] = { 0 };
-	bool scoped = false;
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule *r = &s->rules.v[i];
 		if (r->kind != RULE_BACKEND)
@@ -300,7 +299,6 @@ int interposer_init(struct supervisor *s)
 				mask = exported_apis(s, r, v);
 				if (mask < 0)
 					return -1;
-				scoped = true;
 			}
 			for (int a = 0; a < B_MAX; a++)
 				if (mask & (1 << a)) {
@@ -354,7 +352,7 @@ int interposer_init(struct supervisor *s)
 			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
 		}
 	}
-	if (scoped || s->opt.verbose > 0)
+	if (s->opt.verbose > 0)
 		say_backends();
 	reserved_register("backend/", true, serve_backend);
 	reserved_register("ring", false, serve_ring);
