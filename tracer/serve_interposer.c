@@ -255,11 +255,12 @@ static void say_backends(void)
 	char line[4 * (PATH_MAX + 32)] = "vgpu-run: backends:";
 	size_t n = strlen(line);
 	for (int a = 0; a < B_MAX && n < sizeof(line); a++) {
-		const char *what = !backend_path[a] ? "none" :
+		const char *what = backend_fd[a] < 0 ? "none" :
 				   !strcmp(backend_why[a], "sim") ? "sim" :
 				   backend_path[a];
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %s=%s%s",
 				      a ? "," : "", keys[a], what,
+				      backend_fd[a] >= 0 &&
 				      !strcmp(backend_why[a], "passthrough") ?
 				      " (passthrough)" : "");
 	}
@@ -347,7 +348,7 @@ int interposer_init(struct supervisor *s)
 		}
 		if (backend_path[a] && hold_backend(s, a, chosen, origin[a]))
 			return -1;
-		if (backend_path[a] && s->trace) {
+		if (backend_fd[a] >= 0 && s->trace) {
 			const char *strs[] = { keys[a], backend_path[a] };
 			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
 		}
