@@ -181,13 +181,13 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	struct vgpu_thread *t = thread_self();
 	void *target = sl->target;
 	if (!t)
-		return target ? target : (void *)vgpu_missing_ret;
+		return target ? target : vgpu_missing_stub(sl->func);
 	uint16_t flags = t->depth ? VT_CALL_NESTED : 0;
 	uint64_t fake = 0;
 	bool use_fake = false;
 	if (!target) {
 		flags |= VT_CALL_MISSING;
-		fake = (uint64_t)(int64_t)vgpu_api.not_supported;
+		fake = vgpu_missing_value(sl->func);
 		use_fake = true;
 	}
 	if (sl->inject && vgpu_inject_fires(sl->inject, &fake)) {
@@ -198,7 +198,7 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	if (tracing)
 		record_enter(t, sl->func, regs, *retslot);
 	if (t->depth >= VGPU_MAX_DEPTH || (!tracing && !use_fake))
-		return use_fake ? (void *)vgpu_missing_ret : target;
+		return use_fake ? vgpu_missing_stub(sl->func) : target;
 	struct vgpu_frame *f = &t->frames[t->depth++];
 	f->ret = *retslot;
 	f->func = sl->func;
