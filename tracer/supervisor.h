@@ -85,10 +85,17 @@ int notify_loop(struct supervisor *s);
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int target_open(pid_t pid, int dirfd, const char *path, int flags);
+int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
+			uint64_t resolve);
 pid_t target_tgid(pid_t tid);
 /* The parent of a thread's process (0 when unknown). */
 pid_t target_ppid(pid_t tid);
 void target_forget(pid_t tid);
+
+/* open_semantics.c: why serving a file for this open would change what
+ * the kernel does with the program's path and flags, or NULL. */
+const char *open_refuses_serving(pid_t pid, int dirfd, const char *path,
+				 int oflags, uint64_t resolve);
 
 /* decide.c */
 const struct served_file *decide_open(struct supervisor *s, pid_t pid,
