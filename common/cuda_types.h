@@ -274,9 +274,7 @@ struct cudaDeviceProp12 {
 	int cooperativeLaunch;
 	int cooperativeMultiDeviceLaunch;
 	CUDA_PROP_TAIL_BLOCK
-	int reserved2[2];
-	int reserved1[1];
-	int reserved[60];
+	int reserved[63];	/* older 12.x headers: reserved2[2], reserved1[1], reserved[60] */
 };
 
 /* libcudart.so.12's unversioned cudaGetDeviceProperties keeps the CUDA 11
