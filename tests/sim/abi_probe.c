@@ -6,6 +6,11 @@
  *   abi_probe --proc SIMDIR     reads "GROUP NAME SINCE" lines and prints
  *                               NAME ok|bad: does cuGetProcAddress_v2(GROUP,
  *                               SINCE) give NAME's own symbol
+ *   abi_probe --stub LIB        reads names, calls each with zero
+ *                               arguments, prints NAME RC: for the forms
+ *                               the sim lacks, answered by the
+ *                               interposer's not-supported stub (which
+ *                               reads no argument) under vgpu-run
  *   abi_probe --props LIBCUDART OUT
  *                               cudaGetDeviceProperties and _v2 of that
  *                               runtime: "NAME RC BYTES", and the bytes of
@@ -280,6 +285,25 @@ static int proc_check(const char *dir)
 	return bad != 0;
 }
 
+static int stub_check(const char *lib)
+{
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		fprintf(stderr, "abi_probe: %s\n", dlerror());
+		return 2;
+	}
+	typedef int (*any)(long, long, long, long, long, long, long, long);
+	char name[128];
+	while (scanf("%127s", name) == 1) {
+		any f = (any)dlsym(h, name);
+		if (f)
+			printf("%s %d\n", name, f(0, 0, 0, 0, 0, 0, 0, 0));
+		else
+			printf("%s missing\n", name);
+	}
+	return 0;
+}
+
 static int props_dump(const char *lib, const char *out)
 {
 	void *rt = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
@@ -300,11 +324,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "--proc"))
 		return proc_check(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--stub"))
+		return stub_check(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "--props"))
 		return props_dump(argv[2], argv[3]);
 	if (argc != 2) {
 		fprintf(stderr, "usage: abi_probe SIMDIR | --proc SIMDIR | "
-				"--props LIBCUDART OUT\n");
+				"--stub LIB | --props LIBCUDART OUT\n");
 		return 2;
 	}
 	void *cu = open_lib(argv[1], "libcuda.so.1");

@@ -91,6 +91,26 @@ expect_eq "every probe is of a table name" "$stray" ""
 expect_eq "libcudart.so.12 cudaGetDeviceProperties fills the CUDA 11 struct exactly" \
 	"$(awk '$1 == "cudart12" && $2 == "cudaGetDeviceProperties" { print $4 }' "$T/probe")" 728
 
+# ---- under vgpu-run, the forms the sim lacks answer not-supported ----
+# (the interposer's stub, which reads no argument: zero arguments are safe)
+declare -A NOTSUP=([cuda]=801 [cudart12]=801 [cudart13]=801 [nvml]=3)
+bad=""
+nstub=0
+for lib in cuda cudart12 cudart13 nvml; do
+	# A name the interposer does not export either is simply absent
+	# (dlsym finds nothing): safe, and not a call to make.
+	awk -v l="$lib" '$1 == l && $4 != "yes" { print $2 }' "$T/forms" |
+		grep -xFf "$EXPORTS/$lib.txt" > "$T/stub.in"
+	timeout 60 "$BIN/vgpu-run" --backend sim -o "$T/stub.$lib" -- \
+		"$PROBE" --stub "${SIMLIB[$lib]}" < "$T/stub.in" > "$T/stub.out" 2>&1
+	nstub=$((nstub + $(wc -l < "$T/stub.in")))
+	bad+=$(while read -r n; do
+		grep -qx "$n ${NOTSUP[$lib]}" "$T/stub.out" ||
+			echo -n " $lib:$n($(grep -m1 "^$n " "$T/stub.out" || echo 'no answer'))"
+	done < "$T/stub.in")
+done
+expect_eq "through the interposer every form the sim lacks or refuses answers not-supported ($nstub names)" "$bad" ""
+
 # ---- cuGetProcAddress(group, since) gives each form's own symbol ----
 awk '$1 == "cuda" && $4 != "no" && $3 != "-" { print $6, $2, $3 }' "$T/forms" > "$T/proc.in"
 timeout 30 "$PROBE" --proc "$SIMDIR" < "$T/proc.in" > "$T/proc.out" 2>&1
