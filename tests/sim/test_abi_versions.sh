@@ -186,7 +186,7 @@ else
 	echo "    (table names $RT12 does not export: ${gone:-none})"
 
 	# NVIDIA's runtime on the sim driver writes the same bytes, as many.
-	mkdir -p "$T/drv" && ln -s "$SIMDIR/libcuda.so.1" "$T/drv/libcuda.so.1"
+	mkdir -p "$T/drv" && ln -sf "$SIMDIR/libcuda.so.1" "$T/drv/libcuda.so.1"
 	nv=$(LD_LIBRARY_PATH=$T/drv timeout 60 "$PROBE" --props "$RT12" "$T/nv.bin" 2>&1)
 	ours=$(timeout 60 "$PROBE" --props "$SIMDIR/libcudart.so.12" "$T/sim.bin" 2>&1)
 	expect_eq "NVIDIA's cudaGetDeviceProperties writes as many bytes as the table says" \
@@ -203,6 +203,28 @@ else
 		fail "the sim's CUDA 11 struct is byte for byte NVIDIA's" "$(cmp -l -n 728 "$T/nv.bin" "$T/sim.bin" | head -3 | tr '\n' ' ')"
 	fi
 fi
+
+# ---- NVIDIA's runtimes ask the driver for each form by its version ----
+# Every (group, version) they pass to cuGetProcAddress_v2 must be the
+# version that introduced one of the group's forms in the table (the
+# per-thread-stream requests, flag 1, ask for 7.0's _ptds/_ptsz forms).
+mkdir -p "$T/drv" && ln -sf "$SIMDIR/libcuda.so.1" "$T/drv/libcuda.so.1"
+for rt in "$CUDA/lib64/libcudart.so.13" ${RT12:+"$RT12"}; do
+	if [ ! -e "$rt" ]; then skip "versions NVIDIA's runtime asks for" "no $rt"; continue; fi
+	VGPU_SIM_DEBUG=1 LD_LIBRARY_PATH=$T/drv timeout 60 "$PROBE" --props "$rt" "$T/rt.bin" 2>&1 |
+		sed -n 's/^vgpu-sim: cuGetProcAddress \([A-Za-z0-9_]*\) v\([0-9]*\) flags 0 .*/\1 \2/p' | sort -u > "$T/asked"
+	bad=$(while read -r name v; do
+		grep -q "^cuda $name " "$T/groups" || continue
+		awk -v g="$name" -v v="$v" '$1 == "cuda" && $6 == g && $3 == v { f = 1 } END { exit !f }' "$T/forms" ||
+			echo -n " $name@$v"
+	done < "$T/asked")
+	asked=$(awk 'NR == FNR { if ($1 == "cuda") g[$2] = 1; next } ($1 in g)' "$T/groups" "$T/asked" | wc -l)
+	if [ "$asked" -ge 50 ]; then
+		expect_eq "$(basename "$rt"): each of its $asked versioned requests is a form's version in the table" "$bad" ""
+	else
+		fail "$(basename "$rt") asks for versioned groups" "only $asked requests seen"
+	fi
+done
 
 # ---- Ollama's discovery: dlsym by name, the old struct on the stack ----
 CLIENT=$T/old_props_client
