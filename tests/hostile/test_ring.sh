@@ -15,6 +15,7 @@ cc_test "$T/trace_calls" "$VGPU_ROOT/tests/interpose/trace_calls.c" \
 cc_test "$T/vt_dump" "$VGPU_ROOT/tests/tools/vt_dump.c" \
 	"$VGPU_ROOT/common/trace_read.c" "$VGPU_ROOT/common/trace_write.c"
 cc_test "$T/ring_attack" "$here/ring_attack.c" || { fail build ring_attack; exit 1; }
+cc_test "$T/maxrss" "$VGPU_ROOT/tests/report/maxrss.c"
 as=()
 if is_root; then
 	as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
@@ -88,4 +89,22 @@ if "$T/vt_dump" "$T/flood.trc" | grep -q $'^event\terror\t.*more than 16 trace r
 	pass "flood: the trace says the budget was exceeded"
 else
 	fail "flood: the trace says the budget was exceeded" "no event"
+fi
+
+# Processes that come and go, one ring set each: more of them than the
+# drain holds at once (1024) are all served, because the sets of those that
+# are gone are freed, and vgpu-run does not grow with their number (each
+# set it kept would cost it half a MiB).
+n=1100
+out=$(timeout -k 5 120 "$T/maxrss" "$BIN/vgpu-run" --backend cuda="$T/libcuda.so.1" \
+	-o "$T/churn.trc" -- sh -c 'i=0; while [ $i -lt '$n' ]; do "$@"; i=$((i + 1)); done' \
+	sh "${as[@]}" "$T/ring_attack" flood 1 2>"$T/churn.err")
+expect_eq "churn: vgpu-run exits with the program's status" "$?" 0
+expect_eq "churn: $n processes one after another each get their ring set" \
+	"$(grep -c '^flood: 1 of 1 served' <<<"$out")" "$n"
+kib=$(awk '/^maxrss/ { print $2 }' "$T/churn.err")
+if [ -n "$kib" ] && [ "$kib" -lt $((256 * 1024)) ]; then
+	pass "churn: vgpu-run stays small ($kib KiB)"
+else
+	fail "churn: vgpu-run stays small" "peak ${kib:-?} KiB"
 fi
