@@ -72,7 +72,7 @@ struct vr_ring {
 	_Atomic uint32_t state;
 	uint32_t tid;
 	_Atomic uint64_t dropped;	/* lossy mode: records not written */
-	uint64_t drops_reported;	/* consumer side */
+	uint64_t reserved;		/* (drops reported: the drain counts them itself) */
 	char pad0[64 - 24];
 	_Atomic uint64_t head;		/* bytes written, ever (producer) */
 	char pad1[64 - 8];
