@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +103,19 @@ static void become(const struct fs_creds *c)
 	syscall(SYS_setfsuid, c->uid);
 }
 
+/* vgpu-run's own identity, to return to after each open as a target;
+ * read once, before any worker runs an open. */
 static struct fs_creds own;
-static bool own_read;
+static pthread_once_t own_once = PTHREAD_ONCE_INIT;
+
+static void read_own(void)
+{
+	own.uid = geteuid();
+	own.gid = getegid();
+	own.ngroups = getgroups(MAX_GROUPS, own.groups);
+	if (own.ngroups < 0)
+		own.ngroups = 0;
+}
 
 /* Open PATH as the target would resolve it: absolute paths inside its
  * root (RESOLVE_IN_ROOT keeps symlinks there too), relative ones from its
@@ -133,14 +145,8 @@ int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 		return -ESRCH;
 	}
 	bool as_them = root && them.uid != 0;
-	if (as_them && !own_read) {
-		own.uid = 0;
-		own.gid = getegid();
-		own.ngroups = getgroups(MAX_GROUPS, own.groups);
-		if (own.ngroups < 0)
-			own.ngroups = 0;
-		own_read = true;
-	}
+	if (as_them)
+		pthread_once(&own_once, read_own);
 	struct open_how how = {
 		/* openat2 refuses O_NOCTTY beside O_PATH. */
 		.flags = (uint64_t)(flags | O_CLOEXEC |
@@ -166,11 +172,14 @@ int target_open(pid_t pid, int dirfd, const char *path, int flags)
  * /proc on every one would cost more than the round trip itself, so the
  * answer is cached until the thread execs or is reaped. */
 static struct { pid_t tid, tgid; } tgid_cache[4096];
+static pthread_mutex_t tgid_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void target_forget(pid_t tid)
 {
+	pthread_mutex_lock(&tgid_lock);
 	if (tid > 0 && tgid_cache[tid % 4096].tid == tid)
 		tgid_cache[tid % 4096].tid = 0;
+	pthread_mutex_unlock(&tgid_lock);
 }
 
 static pid_t status_field(pid_t tid, const char *key);
@@ -179,12 +188,18 @@ pid_t target_tgid(pid_t tid)
 {
 	if (tid <= 0)
 		return 0;
-	if (tgid_cache[tid % 4096].tid == tid)
-		return tgid_cache[tid % 4096].tgid;
-	pid_t tgid = status_field(tid, "Tgid:");
+	pthread_mutex_lock(&tgid_lock);
+	bool hit = tgid_cache[tid % 4096].tid == tid;
+	pid_t tgid = tgid_cache[tid % 4096].tgid;
+	pthread_mutex_unlock(&tgid_lock);
+	if (hit)
+		return tgid;
+	tgid = status_field(tid, "Tgid:");
 	if (tgid) {
+		pthread_mutex_lock(&tgid_lock);
 		tgid_cache[tid % 4096].tid = tid;
 		tgid_cache[tid % 4096].tgid = tgid;
+		pthread_mutex_unlock(&tgid_lock);
 	}
 	return tgid;
 }
