@@ -285,6 +285,11 @@ static int put_with_strings(struct vt_writer *w, struct vt_rec_hdr *fixed,
 	if (total > VT_REC_MAX)
 		return -E2BIG;
 	fixed->size = VT_ALIGN8((uint32_t)total);
+	/* Flushed before the record, not inside it: the file then ends at
+	 * a boundary a failed write can cut back to. */
+	if (fixed->size <= WBUF_SIZE && fixed->size > WBUF_SIZE - w->used &&
+	    flush_buf(w))
+		return w->err;
 	int rc = put(w, fixed, fixed_len);
 	w->in_record = 1;
 	for (unsigned i = 0; !rc && i < nstr; i++) {
