@@ -41,6 +41,16 @@ else
 	skip "disk full" "needs root and a tmpfs mount"
 fi
 
+# The same without root: a file size limit (SIGXFSZ ignored) makes the
+# trace's writes fail with EFBIG past 1 MiB.
+(ulimit -f 1024; trap '' XFSZ; vgpu -o "$T/fsize" -- "$T/open_many" 1000 4000) >/dev/null 2>"$T/err"; rc=$?
+expect_rc "file size limit: vgpu-run exits 74" "$rc" 74 "$(cat "$T/err")"
+check "file size limit: said once, naming the cause" \
+	grep -q "the trace cannot be written at byte [0-9]*: File too large; the program goes on untraced" "$T/err"
+timeout 60 "$BIN/vgpu-run" report "$T/fsize" >"$T/rep" 2>&1
+check "file size limit: the report names the writer's failure and its cause" \
+	grep -q "the trace writer failed at byte [0-9]*: File too large" "$T/rep"
+
 # 2. -o /dev/full: refused before the program runs.
 out=$(vgpu -o /dev/full --force -- sh -c 'touch "$1"' sh "$T/ran" 2>&1); rc=$?
 expect_rc "-o /dev/full: exit 2" "$rc" 2 "$out"
