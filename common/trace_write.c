@@ -361,8 +361,10 @@ int vt_writer_close(struct vt_writer *w)
 	if (!w->err)
 		vt_write_record(w, &e);
 	int rc = flush_buf(w);
-	if (close(w->fd) && !rc)
+	if (close(w->fd) && !rc) {
+		w->regular = 0;	/* the fd is gone: nothing to cut back */
 		rc = lost(w, -errno);
+	}
 	free(w);
 	return rc;
 }
