@@ -36,6 +36,23 @@ if is_root && mkdir -p "$T/small" && mount -t tmpfs -o size=1m tmpfs "$T/small" 
 	else fail "disk full: the records before the failure are kept" "${kept:-none} records"; fi
 	if grep -qi "killed" "$T/rep"; then fail "disk full: the report blames no kill" "$(grep -i killed "$T/rep")"
 	else pass "disk full: the report blames no kill"; fi
+	# The same through the interposer's rings: call records, not events.
+	rm -f "$T/small/trace"
+	ip=$VGPU_ROOT/tests/interpose
+	if cc -shared -fPIC -O1 -o "$T/libcuda.so.1" "$ip/counting_driver.c" -Wl,-soname,libcuda.so.1 -lpthread &&
+	   cc_test "$T/drv_client" "$ip/drv_client.c" -L"$T" -l:libcuda.so.1 -lpthread -Wl,-rpath,"$T"; then
+		# The default rules serve the interposer libraries.
+		timeout 60 "$BIN/vgpu-run" --backend "cuda=$T/libcuda.so.1" -o "$T/small/calls" -- "$T/drv_client" threads 4 200000 \
+			>/dev/null 2>"$T/err"; rc=$?
+		expect_rc "disk full under traced calls: vgpu-run exits 74" "$rc" 74 "$(cat "$T/err")"
+		expect_eq "disk full under traced calls: the failure is said once" \
+			"$(grep -c "trace cannot be written at byte [0-9]*: No space left on device" "$T/err")" 1
+		timeout 60 "$BIN/vgpu-run" report "$T/small/calls" >"$T/rep" 2>&1
+		check "disk full under traced calls: the report names the writer's failure" \
+			grep -q "the trace writer failed at byte [0-9]*: No space left on device" "$T/rep"
+	else
+		fail "disk full under traced calls" "cannot build the counting driver"
+	fi
 	umount "$T/small"
 else
 	skip "disk full" "needs root and a tmpfs mount"
