@@ -73,7 +73,8 @@ $(OBJ)/so/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -MMD -MP -c $< -o $@
 
-COMMON_SRC := common/trace_write.c common/trace_read.c common/errbuf.c
+COMMON_SRC := common/trace_write.c common/trace_read.c common/errbuf.c \
+              common/out_file.c common/text_escape.c
 COMMON_EXE_OBJ = $(patsubst %.c,$(OBJ)/exe/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 COMMON_SO_OBJ  = $(patsubst %.c,$(OBJ)/so/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 

@@ -307,8 +307,14 @@ void rpt_write_built(FILE *f, size_t (*build)(char *, size_t, const void *),
 
 /* ---- entry points ---- */
 int report_main(int argc, char **argv);
-/* -c and --report: from a finished trace file. */
-int report_at_exit(const char *trace_path, bool summary,
-		   const char *report_path);
+/* Opens a report output file (report -o, --report) the way out_file.h
+ * creates files: 0600, a fresh file replacing an existing one, never
+ * through a symbolic link.  NULL with a message on stderr. */
+FILE *rpt_create_output(const char *path);
+/* -c and --report: from a finished trace file (trace_path, reports name
+ * it name); report is the --report file vgpu-run opened before the
+ * program started (NULL: none), closed here. */
+int report_at_exit(const char *trace_path, const char *name, bool summary,
+		   FILE *report, const char *report_path);
 
 #endif

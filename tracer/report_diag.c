@@ -56,8 +56,8 @@ static const struct rpt_process *proc_of(const struct rpt_view *v, uint32_t pid)
 static void diag_trace_end(const struct rpt_view *v, struct findings *f)
 {
 	if (v->end == VT_READ_TRUNCATED)
-		add(f, "the trace is cut short (%s): the program or vgpu-run was "
-		    "killed; everything up to there is reported", v->end_msg);
+		add(f, "the trace is cut short (%s); everything up to there is "
+		    "reported", v->end_msg);
 	else if (v->end == VT_READ_CORRUPT)
 		add(f, "the trace is corrupt (%s): the report covers the records "
 		    "before it", v->end_msg);

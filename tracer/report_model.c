@@ -880,8 +880,8 @@ static int read_all(struct rpt_model *m, struct vt_reader *r,
 	m->end = st;
 	m->records = r->records;
 	m->bytes = r->offset;
-	if (st != VT_READ_EOF)
-		snprintf(m->end_msg, sizeof(m->end_msg), "%s", r->err);
+	/* At a clean end the reader's message is a warning, or empty. */
+	snprintf(m->end_msg, sizeof(m->end_msg), "%s", r->err);
 	close_open_calls(m);
 	vt_reader_close(r);
 	return st == VT_READ_IOERR ? -1 : 0;
