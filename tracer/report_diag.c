@@ -101,12 +101,13 @@ static void diag_libraries(const struct rpt_view *v, struct findings *f)
 		char when[32];
 		rpt_fmt_ns(pa->first_ns, when, sizeof(when));
 		add(f, "the program carries a statically linked CUDA %u.%u "
-		    "runtime (nvcc's default, -cudart static): it never asked "
-		    "for libcudart.so, yet resolved %llu driver functions "
-		    "through %s (versions up to %u.%u, flags 0x%llx) from +%s "
-		    "and asked for the runtime interface table.  Its runtime "
-		    "calls are not traced, only the driver calls they make "
-		    "(build with -cudart shared to trace them)",
+		    "runtime (nvcc's default, -cudart static): libcudart.so "
+		    "was never requested, yet %llu driver functions were "
+		    "resolved through %s (versions up to %u.%u, flags 0x%llx) "
+		    "from +%s and the runtime interface table was asked for.  "
+		    "The runtime layer is not visible: its calls are not "
+		    "traced, only the driver calls they make (build with "
+		    "-cudart shared to trace them)",
 		    pa->max_version / 1000, pa->max_version % 1000 / 10,
 		    (unsigned long long)pa->calls, pa->fn ? pa->fn->name : "?",
 		    pa->max_version / 1000, pa->max_version % 1000 / 10,

@@ -28,9 +28,9 @@ check "errors: only real failures are listed" \
 	bash -c '! grep -qE "^cuGetProcAddress_v2\(" <<<"$0"' "$out"
 
 check "diagnosis: a statically linked runtime, by its look-ups" \
-	grep -qF '* the program carries a statically linked CUDA 13.0 runtime (nvcc'"'"'s default, -cudart static): it never asked for libcudart.so, yet resolved 300 driver functions through cuGetProcAddress_v2' <<<"$out"
+	grep -qF '* the program carries a statically linked CUDA 13.0 runtime (nvcc'"'"'s default, -cudart static): libcudart.so was never requested, yet 300 driver functions were resolved through cuGetProcAddress_v2' <<<"$out"
 check "diagnosis: not the driver-API-only finding" \
-	bash -c '! grep -qF "libcudart.so was never requested" <<<"$0"' "$out"
+	bash -c '! grep -qF "does not link the CUDA runtime" <<<"$0"' "$out"
 out_app=$(report "$T/shared-launch.trace")
 check "a program with libcudart.so is not taken for a static runtime" \
 	bash -c '! grep -qF "statically linked" <<<"$0"' "$out_app"
