@@ -208,8 +208,9 @@ struct rpt_call {
  * did not fail (a failing call writes nothing). */
 bool rpt_call_wrote(const struct rpt_call *c);
 /* Whether a failed call is one of the runtime's expected probes: a
- * resolver answering CUDA_ERROR_NOT_FOUND, or cuGetExportTable failing
- * with valid pointers (so only the id can be what it lacks). */
+ * resolver answering CUDA_ERROR_NOT_FOUND, or cuGetExportTable answering
+ * CUDA_ERROR_NOT_FOUND or CUDA_ERROR_INVALID_VALUE with valid pointers (so
+ * only the id can be what the driver lacks). */
 bool rpt_call_is_probe(const struct rpt_call *c);
 /* "ok", "error", "probe" or "never-returned". */
 const char *rpt_call_outcome(const struct rpt_call *c);

@@ -21,6 +21,7 @@
 #define MAX_NOTES 64
 #define MAX_TABLES 64
 #define MAX_SIM_NOTES 64
+#define CUDA_ERROR_INVALID_VALUE 1
 #define CUDA_ERROR_NOT_FOUND 500
 
 struct open_call {
@@ -530,7 +531,10 @@ bool rpt_call_is_probe(const struct rpt_call *c)
 	case RPT_ROLE_PROCADDR:
 		return (uint32_t)c->ret == CUDA_ERROR_NOT_FOUND;
 	case RPT_ROLE_EXPORT_TABLE:
-		return c->args[0] && c->args[1];
+		/* Not 801: a driver without cuGetExportTable at all. */
+		return c->args[0] && c->args[1] &&
+		       ((uint32_t)c->ret == CUDA_ERROR_NOT_FOUND ||
+			(uint32_t)c->ret == CUDA_ERROR_INVALID_VALUE);
 	default:
 		return false;
 	}

@@ -96,3 +96,30 @@ print(sum(1 for e in ev if e.get("args", {}).get("probe")),
 else
 	skip "json and chrome formats" "python3 not installed"
 fi
+
+# A backend without cuGetExportTable: the request fails as not supported,
+# an error (not a probe), and still names the table it was for.
+cat >"$T/handler.c" <<'C'
+int cuInit(unsigned flags) { (void)flags; return 0; }
+C
+cat >"$T/asks.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+int main(void)
+{
+	static const unsigned char cufft[16] = { 0x21, 0x31, 0x8c, 0x60, 0x97,
+		0x14, 0x32, 0x48, 0x8c, 0xa6, 0x41, 0xff, 0x73, 0x24, 0xc8, 0xf2 };
+	void *h = dlopen("libcuda.so.1", RTLD_NOW);
+	int (*get)(const void **, const void *) = h ?
+		(int (*)(const void **, const void *))dlsym(h, "cuGetExportTable") : NULL;
+	const void *t = NULL;
+	printf("%d\n", get ? get(&t, cufft) : -1);
+	return 0;
+}
+C
+cc_test "$T/handler.so" "$T/handler.c" -shared -fPIC && cc_test "$T/asks" "$T/asks.c" -ldl ||
+	{ fail "export table on a bare backend" "cannot build"; exit 0; }
+got=$(timeout 60 "$BIN/vgpu-run" --backend "$T/handler.so" -o "$T/bare.trace" -- "$T/asks" 2>/dev/null)
+expect_eq "a backend without cuGetExportTable answers not supported" "$got" 801
+check "diagnosis: the unsupported request names its table" \
+	grep -qxF '* cuGetExportTable for table 21318c60-9714-3248-8ca6-41ff7324c8f2 (cuFFT) returned CUDA_ERROR_NOT_SUPPORTED (801)' <<<"$(report "$T/bare.trace")"
