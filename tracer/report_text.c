@@ -65,11 +65,15 @@ void rpt_write_summary(FILE *f, const struct rpt_view *v, enum rpt_sort s)
 		rpt_fmt_ns(rpt_percentile(fn, 50), p50, sizeof(p50));
 		rpt_fmt_ns(rpt_percentile(fn, 99), p99, sizeof(p99));
 		rpt_fmt_ns(fn->max_ns, max, sizeof(max));
-		fprintf(f, "%6.2f %12s %10" PRIu64 " %8" PRIu64 " %10s %10s %10s %10s  %-8s %s%s\n",
+		char probes[64] = "";
+		if (fn->probes)
+			snprintf(probes, sizeof(probes), " [%" PRIu64 " probe%s]",
+				 fn->probes, fn->probes == 1 ? "" : "s");
+		fprintf(f, "%6.2f %12s %10" PRIu64 " %8" PRIu64 " %10s %10s %10s %10s  %-8s %s%s%s\n",
 			total ? 100.0 * (double)fn->total_ns / (double)total : 0.0,
 			tot, fn->calls, fn->errors, mean, p50, p99, max,
 			api_label(fn->id), vis(fn->name),
-			fn->missing ? " [missing in backend]" : "");
+			fn->missing ? " [missing in backend]" : "", probes);
 		calls += fn->calls;
 		errors += fn->errors;
 	}
@@ -105,6 +109,9 @@ static void write_header(FILE *f, const struct rpt_view *v)
 		" %s, %" PRIu64 " dropped\n",
 		v->calls, v->call_errors, v->unfinished, unfinished_word(v),
 		v->drops);
+	if (v->probes)
+		fprintf(f, "%" PRIu64 " probes: look-ups a runtime expects to come "
+			"back \"not found\" (not errors; see Probes)\n", v->probes);
 }
 
 static void write_process(FILE *f, const struct rpt_view *v,
@@ -265,7 +272,8 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 		const struct rpt_error *e = v->errors[i];
 		char args[1024], ret[128], when[32];
 		/* A failing call writes nothing: show where it would have written. */
-		dec_format_args(e->fn->dec, e->args, NULL, 0, args, sizeof(args));
+		rpt_format_call_args(e->fn, e->args, e->out, e->nout, false, args,
+				     sizeof(args));
 		dec_format_ret(VT_FUNC_API(e->fn->id), e->fn->dec, e->ret, ret, sizeof(ret));
 		rpt_fmt_ns(e->start_ns, when, sizeof(when));
 		fprintf(f, "%s(%s) = %s%s\n", vis(e->fn->name), vis(args), vis(ret),
@@ -279,6 +287,9 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 				strerrorname_np(en) ? strerrorname_np(en) : "?",
 				strerror(en));
 		}
+		for (size_t k = 0; k < v->nsim_notes; k++)
+			if (v->sim_notes[k].fn == e->fn)
+				fprintf(f, "    simulator: %s\n", vis(v->sim_notes[k].text));
 		if (e->callsite)
 			write_callsite_line(f, v, e->callsite, "    ");
 	}
@@ -294,6 +305,56 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 		fprintf(f, "%s(%s) %s (pid %u tid %u)\n", vis(c->fn->name),
 			vis(args), unfinished_word(v), c->pid, c->tid);
 	}
+}
+
+static void write_probes(FILE *f, const struct rpt_view *v)
+{
+	if (!v->probes && !v->ntables)
+		return;
+	section(f, "Probes");
+	for (size_t i = 0; i < v->nfuncs; i++) {
+		const struct rpt_func *fn = v->funcs[i];
+		if (fn->role == RPT_ROLE_PROCADDR && fn->probes)
+			fprintf(f, "%s: %" PRIu64 " of %" PRIu64 " look-ups found "
+				"nothing (a runtime asks for every function it "
+				"knows, at each version it knows)\n", fn->name,
+				fn->probes, fn->calls);
+		else if (fn->probes)
+			fprintf(f, "%s: %" PRIu64 " of %" PRIu64 " requests for a "
+				"table the driver does not have\n", fn->name,
+				fn->probes, fn->calls);
+	}
+	if (v->ntables)
+		fprintf(f, "Export tables asked for:\n");
+	for (size_t i = 0; i < v->ntables; i++) {
+		const struct rpt_export_table *t = &v->tables[i];
+		char id[40];
+		rpt_uuid_str(t->id, id, sizeof(id));
+		const char *name = rpt_export_table_name(t->id);
+		fprintf(f, "  %s%s%s%s: %" PRIu64 " request(s), %s\n", id,
+			name ? " (" : "", name ? name : "", name ? ")" : "",
+			t->calls, t->found == t->calls ? "found" :
+			t->found ? "sometimes found" : "not found");
+	}
+}
+
+static void write_sim_notes(FILE *f, const struct rpt_view *v)
+{
+	if (!v->nsim_notes)
+		return;
+	section(f, "Simulator notes");
+	for (size_t i = 0; i < v->nsim_notes; i++) {
+		const struct rpt_sim_note *n = &v->sim_notes[i];
+		char when[32];
+		rpt_fmt_ns(n->ts_ns, when, sizeof(when));
+		fprintf(f, "%s%s (pid %u tid %u, first at +%s, %" PRIu64
+			" time(s)): %s\n", n->fn ? "in " : "",
+			n->fn ? n->fn->name : "outside any traced call",
+			n->pid, n->tid, when, n->count, vis(n->text));
+	}
+	if (v->sim_notes_dropped)
+		fprintf(f, "... %" PRIu64 " more notes not kept\n",
+			v->sim_notes_dropped);
 }
 
 static void write_syscalls(FILE *f, const struct rpt_view *v)
@@ -342,6 +403,8 @@ void rpt_write_text(FILE *f, const struct rpt_view *v, enum rpt_sort s)
 	section(f, "Per-API summary");
 	rpt_write_summary(f, v, s);
 	write_errors(f, v);
+	write_probes(f, v);
+	write_sim_notes(f, v);
 	write_syscalls(f, v);
 	section(f, "Diagnosis");
 	struct rpt_finding *fd;
