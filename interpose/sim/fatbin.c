@@ -311,6 +311,7 @@ static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 	}
 	const unsigned char *e = p + hsize, *end = e + total;
 	int usable = 0, fitting = 0;
+	char skipped[400] = "";
 	for (int index = 0; e + FATBIN_ENTRY_MIN <= end; index++) {
 		unsigned kind = rd16(e), ehsize = rd32(e + 4);
 		uint64_t size = rd64(e + 8), csize = rd32(e + 16);
@@ -357,10 +358,16 @@ static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 			 index, entry_kind(kind), arch, compressed ? ", " : "",
 			 !compressed ? "" : codec ? codec : "unknown codec",
 			 why);
-		sim_note("module image: %s; entry skipped", err);
+		size_t used = strlen(skipped);
+		snprintf(skipped + used, sizeof(skipped) - used, "%s%s",
+			 used ? "; " : "", err);
 	}
-	if (usable)
+	if (usable) {
+		if (skipped[0])
+			sim_note("module image loaded without %s", skipped);
+		err[0] = 0;
 		return CUDA_SUCCESS;
+	}
 	if (!fitting) {
 		snprintf(err, errlen, "fat binary: no code for sm_%d", cc);
 		return CUDA_ERROR_NO_BINARY_FOR_GPU;
