@@ -354,13 +354,17 @@ static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 			continue;
 		}
 		const char *codec = fatbin_compression_name(flags);
-		snprintf(err, errlen, "fat binary entry %d (%s sm_%u%s%s): %s",
-			 index, entry_kind(kind), arch, compressed ? ", " : "",
+		char entry[256];
+		snprintf(entry, sizeof(entry),
+			 "fat binary entry %d (%s sm_%u%s%s): %s", index,
+			 entry_kind(kind), arch, compressed ? ", " : "",
 			 !compressed ? "" : codec ? codec : "unknown codec",
 			 why);
 		size_t used = strlen(skipped);
 		snprintf(skipped + used, sizeof(skipped) - used, "%s%s",
-			 used ? "; " : "", err);
+			 used ? "; " : "", entry);
+		if (fits)
+			snprintf(err, errlen, "%s", entry);
 	}
 	if (usable) {
 		if (skipped[0])
@@ -372,7 +376,7 @@ static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 		snprintf(err, errlen, "fat binary: no code for sm_%d", cc);
 		return CUDA_ERROR_NO_BINARY_FOR_GPU;
 	}
-	return CUDA_ERROR_INVALID_IMAGE;	/* err: the last entry's reason */
+	return CUDA_ERROR_INVALID_IMAGE;	/* err: the last fitting entry's */
 }
 
 CUresult sim_image_kernels(const void *image, int cc, struct sim_kernel **out,
