@@ -14,10 +14,10 @@ if [ ! -x "$NVCC" ]; then
 	skip "compressed fat binaries" "no $NVCC"
 	exit 0
 fi
-LOAD=$T/fatbin_load
-cc_test "$LOAD" "$VGPU_ROOT/tests/sim/fatbin_load.c" -ldl ||
+cc_test "$T/fatbin_load" "$VGPU_ROOT/tests/sim/fatbin_load.c" -ldl ||
 	{ fail fatbin_load "cannot build tests/sim/fatbin_load.c"; exit 0; }
 export LD_LIBRARY_PATH=$SIMDIR
+load() { timeout 60 "$T/fatbin_load" "$@"; }
 
 cat >"$T/k.cu" <<'EOF'
 struct S { double a; char b; };
@@ -73,13 +73,13 @@ build() {	# build OUT [nvcc args]: a fat binary of k.cu
 }
 Z="-Xfatbin -compress-all -Xfatbin -compress-mode"
 for m in none default size speed; do
-	want=$( [ $m = speed ] && echo LZ4 || { [ $m = none ] && echo none || echo zstd; } )
+	case $m in none) want=none ;; speed) want=LZ4 ;; *) want=zstd ;; esac
 	build "$T/$m.fatbin" -arch=sm_90 $Z=$m || continue
 	expect_eq "compress-mode=$m: nvcc wrote a $want entry" "$(codec "$T/$m.fatbin")" "$want"
 	expect_eq "compress-mode=$m: kernel and parameters by name" \
-		"$("$LOAD" "$T/$m.fatbin" $addk 2>&1)" "$(loaded "$addk_params")"
+		"$(load "$T/$m.fatbin" $addk 2>&1)" "$(loaded "$addk_params")"
 	expect_eq "compress-mode=$m: a static kernel (local symbol) by name" \
-		"$("$LOAD" "$T/$m.fatbin" _Z6hiddenPi 2>&1)" "$(loaded 'param 0 offset 0 size 8')"
+		"$(load "$T/$m.fatbin" _Z6hiddenPi 2>&1)" "$(loaded 'param 0 offset 0 size 8')"
 done
 
 # An image with one entry, the sm_90 cubin, to damage.
@@ -88,7 +88,7 @@ build "$T/z.fatbin" $sass_only $Z=size && build "$T/l.fatbin" $sass_only $Z=spee
 ez=$(elf_entry "$T/z.fatbin") el=$(elf_entry "$T/l.fatbin")
 refused() {	# refused NAME FILE WHY-PATTERN
 	local out err
-	out=$("$LOAD" "$2" $addk 2>"$T/err"); err=$(cat "$T/err")
+	out=$(load "$2" $addk 2>"$T/err"); err=$(cat "$T/err")
 	expect_eq "$1: refused as an invalid image" "$out" "$(printf 'module 200\nlibrary 200')"
 	if [[ $err == "vgpu-sim: module image rejected: fat binary entry 0 (ELF sm_90, $3"* ]]; then
 		pass "$1: the note names the entry and why"
@@ -115,7 +115,7 @@ refused "LZ4 entry one byte short of its header's size" "$T/bad" "LZ4): LZ4"
 cp "$T/size.fatbin" "$T/two"
 e=$(elf_entry "$T/two")
 dd if=/dev/zero of="$T/two" bs=1 seek=$((e + $(rd "$T/two" $((e + 4)) 4) + 40)) count=64 conv=notrunc status=none
-out=$("$LOAD" "$T/two" $addk 2>"$T/err")
+out=$(load "$T/two" $addk 2>"$T/err")
 expect_eq "damaged cubin beside PTX: the kernel is found in the PTX" "$out" "$(loaded '')"
 if grep -q "^vgpu-sim: module image loaded without fat binary entry [0-9] (ELF sm_90, zstd): zstd: " "$T/err"; then
 	pass "damaged cubin beside PTX: the note says which entry was skipped"
@@ -127,7 +127,7 @@ fi
 # is kept (a lazily loading driver refuses its kernels only).
 printf 'device cc=8.0\n' >"$T/ampere"
 expect_eq "compressed sm_90 image on a cc 8.0 device" \
-	"$(VGPU_RULES=$T/ampere "$LOAD" "$T/z.fatbin" $addk 2>/dev/null)" \
+	"$(VGPU_RULES=$T/ampere load "$T/z.fatbin" $addk 2>/dev/null)" \
 	"$(printf 'module 209\nlibrary 0\nkernel 209')"
 
 # cuBLAS: every image compressed; cublasCreate loads them all.
