@@ -33,7 +33,8 @@ struct soname_entry {
 };
 static struct soname_entry soname_cache[256];
 
-static const char *soname_of(pid_t pid, int dirfd, const char *path)
+static const char *soname_of(struct supervisor *s, pid_t pid, int dirfd,
+			     const char *path)
 {
 	int fd = target_open(pid, dirfd, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
@@ -46,8 +47,15 @@ static const char *soname_of(pid_t pid, int dirfd, const char *path)
 		if (e->dev != st.st_dev || e->ino != st.st_ino) {
 			e->dev = st.st_dev;
 			e->ino = st.st_ino;
-			if (elf_read_soname(fd, e->soname, sizeof(e->soname)))
+			int rc = elf_read_soname(fd, e->soname,
+						 sizeof(e->soname));
+			if (rc)
 				e->soname[0] = 0;
+			if (rc == ELF_SONAME_BUDGET) {
+				const char *strs[] = { "SONAME peek stopped at "
+						       "its byte budget", path };
+				event(s, VT_EV_ERROR, pid, -E2BIG, 0, 2, strs);
+			}
 		}
 		res = e->soname[0] ? e->soname : NULL;
 	}
@@ -55,8 +63,9 @@ static const char *soname_of(pid_t pid, int dirfd, const char *path)
 	return res;
 }
 
-static bool matches(const struct rule *r, pid_t pid, int dirfd,
-		    const char *path, const char **soname, bool *soname_done)
+static bool matches(struct supervisor *s, const struct rule *r, pid_t pid,
+		    int dirfd, const char *path, const char **soname,
+		    bool *soname_done)
 {
 	const char *subject = strchr(r->pattern, '/') ? path : base_name(path);
 	switch (r->match) {
@@ -68,7 +77,7 @@ static bool matches(const struct rule *r, pid_t pid, int dirfd,
 		if (!*soname_done) {
 			*soname_done = true;
 			if (looks_like_shared_object(base_name(path)))
-				*soname = soname_of(pid, dirfd, path);
+				*soname = soname_of(s, pid, dirfd, path);
 		}
 		return *soname && !strcmp(r->pattern, *soname);
 	}
@@ -81,20 +90,10 @@ const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 	const char *soname = NULL;
 	bool soname_done = false;
 	for (size_t i = 0; i < s->nserved; i++)
-		if (matches(s->served[i].rule, pid, dirfd, path, &soname,
+		if (matches(s, s->served[i].rule, pid, dirfd, path, &soname,
 			    &soname_done))
 			return &s->served[i];
 	return NULL;
-}
-
-/* Who may own a file that root hands to other programs: root, or the
- * user who asked for it (directly or through sudo). */
-static bool trusted_owner(uid_t uid)
-{
-	if (uid == 0 || uid == getuid())
-		return true;
-	const char *su = getenv("SUDO_UID");
-	return su && (uid_t)strtoul(su, NULL, 10) == uid;
 }
 
 int served_files_open(struct supervisor *s, char *err, size_t errlen)
@@ -126,32 +125,10 @@ int served_files_open(struct supervisor *s, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		f->opath_fd = open(f->path, O_PATH | O_CLOEXEC);
-		struct stat st;
-		if (f->opath_fd < 0 || fstat(f->opath_fd, &st)) {
-			snprintf(err, errlen, "%s: %s: %s", r->origin, f->path,
-				 strerror(errno));
+		f->opath_fd = held_file_open(r->origin, f->path, s->root,
+					      err, errlen);
+		if (f->opath_fd < 0)
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "%s: %s: not a regular file",
-				 r->origin, f->path);
-			return -1;
-		}
-		if (s->root && (st.st_mode & 022)) {
-			snprintf(err, errlen,
-				 "%s: %s: refusing to serve a group- or "
-				 "world-writable file as root (mode %03o)",
-				 r->origin, f->path, st.st_mode & 0777);
-			return -1;
-		}
-		if (s->root && !trusted_owner(st.st_uid)) {
-			snprintf(err, errlen,
-				 "%s: %s: refusing to serve a file owned by "
-				 "uid %u as root (only root or the invoking "
-				 "user)", r->origin, f->path, st.st_uid);
-			return -1;
-		}
 		s->nserved++;
 	}
 	return 0;
