@@ -131,8 +131,8 @@ expect_eq "compressed sm_90 image on a cc 8.0 device" \
 	"$(printf 'module 209\nlibrary 0\nkernel 209')"
 
 # cuBLAS: every image compressed; cublasCreate loads them all.
-if [ ! -e "$CUDA/lib64/libcublas.so.13" ] || [ ! -e "$CUDA/lib64/stubs/libcuda.so" ]; then
-	skip "cuBLAS under vgpu-run" "no $CUDA/lib64/libcublas.so.13 or stubs/libcuda.so"
+if [ ! -e "$CUDA/lib64/libcublas.so.13" ] || [ ! -e "$CUDA/lib64/libcudart.so.13" ]; then
+	skip "cuBLAS under vgpu-run" "no $CUDA/lib64/libcublas.so.13 or libcudart.so.13"
 	exit 0
 fi
 cat >"$T/blas.c" <<'EOF'
@@ -159,9 +159,9 @@ int main(void)
 	return 0;
 }
 EOF
-# libcuda first: see the README on link order under vgpu-run.
-cc_test "$T/blas" "$T/blas.c" -L"$CUDA/lib64/stubs" -Wl,--no-as-needed -lcuda \
-	-L"$CUDA/lib64" -Wl,-rpath,"$CUDA/lib64" -l:libcublas.so.13 ||
+# Linked the usual way (-lcublas -lcudart).
+cc_test "$T/blas" "$T/blas.c" -L"$CUDA/lib64" -Wl,-rpath,"$CUDA/lib64" \
+	-Wl,--no-as-needed -l:libcublas.so.13 -lcudart ||
 	{ fail "cuBLAS program" "cannot build"; exit 0; }
 out=$(timeout 120 "$BIN/vgpu-run" --backend sim -o "$T/blas.trace" -- "$T/blas" 2>"$T/err"); rc=$?
 "$BIN/vgpu-run" report --format csv "$T/blas.trace" >"$T/blas.csv" 2>/dev/null
