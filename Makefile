@@ -15,9 +15,9 @@ DESTDIR  ?=
 CC       ?= cc
 SAN      ?= 0
 
-PKGS     := libseccomp libelf libunwind capstone
+PKGS     := libseccomp libelf libunwind capstone libzstd liblz4
 APT_PKGS := build-essential pkg-config libseccomp-dev libelf-dev \
-            libunwind-dev libcapstone-dev
+            libunwind-dev libcapstone-dev libzstd-dev liblz4-dev
 # Only for tests and benchmarks: peers, fuzzing and a browser for the
 # HTML timeline test.  Absent ones make their tests skip with a reason.
 APT_TEST_PKGS := clang lld binutils-gold strace ltrace uftrace patchelf \
