@@ -8,6 +8,16 @@
 #include "text_escape.h"
 
 static pthread_mutex_t trace_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Set before the trace is closed: a worker still stuck on a slow path
+ * when the tree is gone may finish later, and must write nothing. */
+static bool closed;
+
+void events_close(void)
+{
+	trace_lock();
+	closed = true;
+	trace_unlock();
+}
 
 void trace_lock(void)
 {
@@ -32,8 +42,9 @@ void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
 	pid_t pid = tid > 0 ? target_tgid(tid) : 0;
 	if (s->trace) {
 		trace_lock();
-		vt_write_event_at(s->trace, ts_ns, kind, (uint32_t)pid,
-				  (uint32_t)tid, result, arg, nstr, strs);
+		if (!closed)
+			vt_write_event_at(s->trace, ts_ns, kind, (uint32_t)pid,
+					  (uint32_t)tid, result, arg, nstr, strs);
 		trace_unlock();
 	}
 	if (s->opt.verbose <= 0)

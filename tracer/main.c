@@ -331,6 +331,7 @@ int main(int argc, char **argv)
 	fdpool_init(s.served, s.nserved);
 	int status = notify_loop(&s);
 	interposer_finish(&s);
+	events_close();
 	/* Any write error, the last flush's included, was said by
 	 * trace_lost when it happened. */
 	bool lost = s.trace && vt_writer_close(s.trace);

@@ -147,6 +147,8 @@ int syscalls_open(struct supervisor *s, struct seccomp_notif *n, int dirfd,
 void syscalls_other(struct supervisor *s, struct seccomp_notif *n);
 
 /* events.c: every decision goes to the trace and, with -v, to stderr. */
+/* No event is written after this (the trace is about to close). */
+void events_close(void);
 void event(struct supervisor *s, uint32_t kind, pid_t tid, int32_t result,
 	   uint64_t arg, unsigned nstr, const char *const *strs);
 /* The same, stamped with a time taken before the thread was let go, so
