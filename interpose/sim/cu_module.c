@@ -207,6 +207,22 @@ SIM_API CUresult cuModuleGetFunctionCount(unsigned *count, CUmodule mod)
 	return CUDA_SUCCESS;
 }
 
+/* CUDA 12.4: the module's kernels, in image order. */
+SIM_API CUresult cuModuleEnumerateFunctions(CUfunction *out, unsigned max,
+					    CUmodule mod)
+{
+	struct sim_module *m = module(mod);
+	if (!m)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!out)
+		return CUDA_ERROR_INVALID_VALUE;
+	unsigned n = 0;
+	for (int i = 0; i < m->n && n < max; i++)
+		if (!m->k[i].is_var)
+			out[n++] = (CUfunction)&m->f[i];
+	return CUDA_SUCCESS;
+}
+
 SIM_API CUresult cuModuleGetLoadingMode(int *mode)
 {
 	if (!mode)
@@ -432,19 +448,4 @@ SIM_API CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx,
 					   CUstream s, void **params)
 {
 	return launch(f, gx, gy, gz, bx, by, bz, shmem, params, NULL);
-}
-
-SIM_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *n,
-							     CUfunction f,
-							     int bs,
-							     size_t smem)
-{
-	if (!func(f))
-		return CUDA_ERROR_INVALID_HANDLE;
-	if (!n || bs <= 0)
-		return CUDA_ERROR_INVALID_VALUE;
-	int v;
-	sim_device_attribute(&sim_config()->dev[library_dev()], 39, &v);
-	*n = v / bs > 0 ? v / bs : 1;
-	return CUDA_SUCCESS;
 }

@@ -18,7 +18,8 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
                   interpose/sim/cu_module.c interpose/sim/fatbin.c \
                   interpose/sim/cu_proc.c interpose/sim/export_tables.c \
-                  interpose/sim/md2.c interpose/sim/handles.c
+                  interpose/sim/md2.c interpose/sim/handles.c \
+                  interpose/sim/cu_occupancy.c
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 
@@ -53,7 +54,9 @@ $(OBJ)/so/interpose/sim/cudart%.map:
 	@mkdir -p $(@D)
 	printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
 
-$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
+# rt_function.c is compiled once (no cudart prefix: the pattern above
+# would take it) and linked into both.
+$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/interpose/sim/rt_function.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
 	@mkdir -p $(@D)
 	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
 	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
