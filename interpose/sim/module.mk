@@ -18,10 +18,10 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
                   interpose/sim/cu_module.c interpose/sim/fatbin.c \
                   interpose/sim/cu_proc.c interpose/sim/export_tables.c \
-                  interpose/sim/md2.c interpose/sim/handles.c \
-                  interpose/sim/cu_occupancy.c
+                  interpose/sim/md2.c interpose/sim/handles.c
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
+SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
 SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
