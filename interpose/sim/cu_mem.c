@@ -459,6 +459,12 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 	case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
 		*(int *)data = a.dev;
 		return CUDA_SUCCESS;
+	case 7:		/* BUFFER_ID: cuFFT tells its buffers apart by it */
+		*(unsigned long long *)data = a.base;
+		return CUDA_SUCCESS;
+	case 8:		/* IS_MANAGED: the sim has no managed memory */
+		*(int *)data = 0;
+		return CUDA_SUCCESS;
 	}
 	return CUDA_ERROR_INVALID_VALUE;
 }
