@@ -369,6 +369,29 @@ SIM_API CUresult cuFuncGetModule(CUmodule *pm, CUfunction f)
 	return CUDA_SUCCESS;
 }
 
+/* A CUkernel is its CUfunction here, in every context: the device
+ * argument changes nothing.  CUDA 12+ runtimes (the static one inside
+ * cuBLAS among them) ask a kernel's attributes this way. */
+SIM_API CUresult cuKernelGetAttribute(int *v, int attr, CUkernel k,
+				      CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncGetAttribute(v, attr, (CUfunction)k);
+}
+
+SIM_API CUresult cuKernelSetAttribute(int attr, int v, CUkernel k,
+				      CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncSetAttribute((CUfunction)k, attr, v);
+}
+
+SIM_API CUresult cuKernelSetCacheConfig(CUkernel k, int cfg, CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncSetCacheConfig((CUfunction)k, cfg);
+}
+
 /* ---- launches ---- */
 
 static CUresult launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz,

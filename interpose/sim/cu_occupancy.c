@@ -22,7 +22,7 @@ enum {
 	FA_MAX_THREADS = 0, FA_SHARED = 1, FA_REGS = 4,
 	DA_THREADS_PER_SM = 39, DA_SMEM_PER_SM = 81, DA_REGS_PER_SM = 82,
 	DA_SMEM_OPTIN = 97, DA_BLOCKS_PER_SM = 106, DA_SMEM_RESERVED = 111,
-	DA_SMS = 16,
+	DA_SMS = 16, DA_CLUSTER_LAUNCH = 120,
 };
 
 struct occ {
@@ -31,6 +31,7 @@ struct occ {
 	int smem_static;
 	int threads_per_sm, blocks_per_sm, regs_per_sm, smem_per_sm;
 	int smem_optin, smem_reserved, sms;
+	int clusters;		/* the device launches thread block clusters */
 };
 
 static int round_up(int v, int unit)
@@ -65,6 +66,7 @@ static CUresult occ_get(struct occ *o, CUfunction f)
 	o->smem_optin = dev_attr(d, DA_SMEM_OPTIN);
 	o->smem_reserved = dev_attr(d, DA_SMEM_RESERVED);
 	o->sms = dev_attr(d, DA_SMS);
+	o->clusters = dev_attr(d, DA_CLUSTER_LAUNCH);
 	return CUDA_SUCCESS;
 }
 
@@ -180,5 +182,79 @@ SIM_API CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *dyn_smem,
 	if (avail > o.smem_optin - o.smem_static)
 		avail = o.smem_optin - o.smem_static;
 	*dyn_smem = avail > 0 ? (size_t)avail : 0;
+	return CUDA_SUCCESS;
+}
+
+/* ---- thread block clusters (compute capability 9.0 on) ---- */
+
+/* CUlaunchConfig and CUlaunchAttribute as the driver API lays them out. */
+struct launch_attr {
+	int id;
+	int pad;
+	union {
+		struct { unsigned x, y, z; } cluster;
+		char bytes[64];
+	} value;
+};
+struct launch_cfg {
+	unsigned gx, gy, gz, bx, by, bz, smem;
+	CUstream stream;
+	const struct launch_attr *attrs;
+	unsigned nattrs;
+};
+#define LAUNCH_ATTR_CLUSTER_DIMENSION 4
+#define INVALID_CLUSTER_SIZE ((CUresult)912)	/* CUDA_ERROR_INVALID_CLUSTER_SIZE */
+/* The cluster size every device with clusters guarantees; larger ones
+ * are an opt-in the simulated GPCs do not offer. */
+#define PORTABLE_CLUSTER 8
+
+/* Blocks of the launch's shape that fit on one SM, or an error. */
+static CUresult cluster_blocks(CUfunction f, const struct launch_cfg *c,
+			       int *per_sm, int *sms)
+{
+	struct occ o;
+	CUresult r = occ_get(&o, f);
+	if (r)
+		return r;
+	if (!c)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!o.clusters)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	*per_sm = blocks_per_sm(&o, (int)(c->bx * c->by * c->bz), c->smem);
+	*sms = o.sms;
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuOccupancyMaxPotentialClusterSize(int *size, CUfunction f,
+						    const struct launch_cfg *c)
+{
+	int per_sm, sms;
+	CUresult r = cluster_blocks(f, c, &per_sm, &sms);
+	if (r)
+		return r;
+	if (!size)
+		return CUDA_ERROR_INVALID_VALUE;
+	*size = per_sm ? PORTABLE_CLUSTER : 0;
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuOccupancyMaxActiveClusters(int *n, CUfunction f,
+					      const struct launch_cfg *c)
+{
+	int per_sm, sms;
+	CUresult r = cluster_blocks(f, c, &per_sm, &sms);
+	if (r)
+		return r;
+	if (!n)
+		return CUDA_ERROR_INVALID_VALUE;
+	unsigned cluster = 1;
+	for (unsigned i = 0; c->attrs && i < c->nattrs; i++)
+		if (c->attrs[i].id == LAUNCH_ATTR_CLUSTER_DIMENSION)
+			cluster = c->attrs[i].value.cluster.x *
+				  c->attrs[i].value.cluster.y *
+				  c->attrs[i].value.cluster.z;
+	if (!cluster || cluster > PORTABLE_CLUSTER)
+		return INVALID_CLUSTER_SIZE;
+	*n = per_sm * sms / (int)cluster;
 	return CUDA_SUCCESS;
 }
