@@ -22,6 +22,7 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c
+SIM_NVML_SRC += interpose/sim/nvml_p2p.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
 SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
