@@ -21,7 +21,8 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/md2.c interpose/sim/handles.c
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
-SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c
+SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c \
+                  interpose/sim/cu_mempool.c
 SIM_NVML_SRC += interpose/sim/nvml_p2p.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
