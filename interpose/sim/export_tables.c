@@ -21,8 +21,9 @@
  *       context is an ordinary one, slot 3 (called at start-up, result
  *       compared with 1) says no special mode is on
  *
- * and two that libraries ask for themselves (names as NVIDIA's own
- * symbols for them, CU_ETID_Tools*, spell them):
+ * and two that libraries ask for themselves (named after NVIDIA's
+ * CU_ETID_ToolsContext and CU_ETID_ToolsModule, as public notes on the
+ * driver's tables call them):
  *
  *   21318c60-9714-3248-8ca6-41ff7324c8f2  tools context: cuFFT fetches it
  *       right after cuInit and fails every plan without it (CUFFT_INTERNAL_
@@ -30,8 +31,8 @@
  *       with the one it cached to notice that a stream's context changed
  *   6e163fbe-b958-444d-835c-e182aff1991e  tools module: cuFFT again; slot 7
  *       hands each function of a module to a callback and returns 1 (a
- *       truth value, not a CUresult); cuFFT needs the table at least 8
- *       slots long and takes the function of its one-kernel modules so
+ *       truth value, not a CUresult); cuFFT checks the table's size
+ *       first and takes the function of its one-kernel modules so
  *
  * Slots we do not know stay NULL in the runtime's tables: a plausible stub
  * that "succeeds" without writing its outputs would fail later and far
