@@ -66,3 +66,15 @@ SIM_API CUresult cuStreamGetCaptureInfo_ptsz(CUstream s, int *status,
 {
 	return cuStreamGetCaptureInfo(s, status, id);
 }
+
+SIM_API CUresult cuStreamGetCaptureInfo_v2_ptsz(CUstream s, int *status,
+						unsigned long long *id)
+{
+	return cuStreamGetCaptureInfo(s, status, id);
+}
+
+SIM_API CUresult cuStreamGetCaptureInfo_v3_ptsz(CUstream s, int *status,
+						unsigned long long *id)
+{
+	return cuStreamGetCaptureInfo(s, status, id);
+}

@@ -138,7 +138,7 @@ SIM_API CUresult cuMemAllocFromPoolAsync(CUdeviceptr *dptr, size_t size,
 	return r;
 }
 
-SIM_API CUresult cuMemAllocFromPoolAsync_ptsa(CUdeviceptr *dptr, size_t size,
+SIM_API CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr *dptr, size_t size,
 					      CUmemoryPool p, CUstream s)
 {
 	return cuMemAllocFromPoolAsync(dptr, size, p, s);
@@ -149,7 +149,7 @@ SIM_API CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size, CUstream s)
 	return cuMemAlloc_v2(dptr, size);
 }
 
-SIM_API CUresult cuMemAllocAsync_ptsa(CUdeviceptr *dptr, size_t size,
+SIM_API CUresult cuMemAllocAsync_ptsz(CUdeviceptr *dptr, size_t size,
 				      CUstream s)
 {
 	return cuMemAlloc_v2(dptr, size);
@@ -160,7 +160,7 @@ SIM_API CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 	return cuMemFree_v2(dptr);
 }
 
-SIM_API CUresult cuMemFreeAsync_ptsa(CUdeviceptr dptr, CUstream s)
+SIM_API CUresult cuMemFreeAsync_ptsz(CUdeviceptr dptr, CUstream s)
 {
 	return cuMemFree_v2(dptr);
 }
