@@ -96,7 +96,8 @@ static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
 }
 
 static void handle_open(struct supervisor *s, struct seccomp_notif *n,
-			int dirfd, uint64_t path_addr, int oflags)
+			int dirfd, uint64_t path_addr, int oflags,
+			uint64_t resolve)
 {
 	char path[PATH_BUF];
 	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
@@ -119,6 +120,16 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 				 strlen(VGPU_RESERVED_PREFIX));
 	const struct served_file *f = reserved ? NULL :
 				      decide_open(s, n->pid, dirfd, path);
+	const char *kept = f ? open_refuses_serving(n->pid, dirfd, path,
+						    oflags, resolve) : NULL;
+	if (kept) {
+		answer_continue(s, n->id);
+		char msg[PATH_BUF + 128];
+		snprintf(msg, sizeof(msg), "%s: %s", path, kept);
+		const char *strs[] = { "not served", msg };
+		event(s, VT_EV_NOTE, n->pid, 0, 0, 2, strs);
+		return;
+	}
 	/* CONTINUE acts on nothing we read, so only an answer of our own
 	 * needs proof that the path came from the caller and not from a
 	 * process that took its pid meanwhile.  Answer first, log after:
@@ -138,6 +149,9 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		return;
 	}
 	int fd = fdpool_take(f);
+	/* Each served descriptor is a description of its own. */
+	if (fd >= 0 && (oflags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, O_NONBLOCK);
 	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
 	if (fd >= 0)
 		close(fd);
@@ -249,20 +263,23 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 	s->notifications++;
 	switch (n->data.nr) {
 	case SYS_open:
-		handle_open(s, n, AT_FDCWD, a[0], (int)a[1]);
+		handle_open(s, n, AT_FDCWD, a[0], (int)a[1], 0);
 		return;
 	case SYS_openat:
-		handle_open(s, n, (int)a[0], a[1], (int)a[2]);
+		handle_open(s, n, (int)a[0], a[1], (int)a[2], 0);
 		return;
 	case SYS_openat2: {
+		/* A shorter struct is an older ABI (flags and mode only); a
+		 * longer one has fields we do not know: the kernel judges. */
 		struct open_how how = { 0 };
-		if (a[3] < sizeof(uint64_t) ||
-		    target_read(n->pid, a[2], &how.flags, sizeof(how.flags)) ||
-		    (how.flags & (O_WRONLY | O_RDWR | O_CREAT | O_PATH))) {
+		size_t len = a[3] < sizeof(how) ? (size_t)a[3] : sizeof(how);
+		if (a[3] < sizeof(uint64_t) || a[3] > sizeof(how) ||
+		    target_read(n->pid, a[2], &how, len) ||
+		    (how.flags & NOT_A_LOAD)) {
 			answer_continue(s, n->id);
 			return;
 		}
-		handle_open(s, n, (int)a[0], a[1], (int)how.flags);
+		handle_open(s, n, (int)a[0], a[1], (int)how.flags, how.resolve);
 		return;
 	}
 	case SYS_execve:

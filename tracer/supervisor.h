@@ -85,15 +85,31 @@ int notify_loop(struct supervisor *s);
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int target_open(pid_t pid, int dirfd, const char *path, int flags);
+int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
+			uint64_t resolve);
 pid_t target_tgid(pid_t tid);
 /* The parent of a thread's process (0 when unknown). */
 pid_t target_ppid(pid_t tid);
 void target_forget(pid_t tid);
 
+/* open_semantics.c: why serving a file for this open would change what
+ * the kernel does with the program's path and flags, or NULL. */
+const char *open_refuses_serving(pid_t pid, int dirfd, const char *path,
+				 int oflags, uint64_t resolve);
+
 /* decide.c */
 const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 				      int dirfd, const char *path);
 int served_files_open(struct supervisor *s, char *err, size_t errlen);
+
+/* held_file.c: open PATH O_PATH and check it is a regular file that root
+ * may hand out (not group/world-writable, owned by root or the invoking
+ * user; checked only when root).  Returns the held fd, or -errno with
+ * err set ("ORIGIN: PATH: why"; -EACCES: refused).  reopen: a fresh read-only description of
+ * the held inode (or -errno). */
+int held_file_open(const char *origin, const char *path, bool root,
+		   char *err, size_t errlen);
+int held_file_reopen(int opath_fd);
 
 /* fdpool.c: a fresh read-only descriptor of a served file (or -errno). */
 void fdpool_init(const struct served_file *files, size_t n);
