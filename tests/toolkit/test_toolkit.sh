@@ -4,8 +4,9 @@
 # it calls) is linked against the toolkit's library and run as
 #   timeout 60 vgpu-run --backend sim -o NAME.vgpu -- PROG
 # It either passes, or fails with a named error that the trace report
-# explains; it never hangs and never crashes.  The programs link libcuda
-# before the library (NEEDED order), and the runtime one is built by nvcc.
+# explains; it never hangs and never crashes.  The programs are linked
+# as users link them, the library before libcuda (NEEDED order); the
+# runtime one is built by nvcc.
 . "$(dirname "$0")/../lib.sh"
 
 CUDA=${CUDA_HOME:-/usr/local/cuda}
@@ -21,14 +22,14 @@ printf 'sim launch=noop\n' >"$T/noop.rules"
 printf 'device\ndevice\nsim launch=noop\n' >"$T/two.rules"
 : >"$T/none.rules"
 
-# build NAME LIBRARY: tests/toolkit/NAME.c linked with -lcuda -lLIBRARY.
+# build NAME LIBRARY: tests/toolkit/NAME.c linked with -lLIBRARY -lcuda.
 build() {
 	if [ ! -e "$LIB/lib$2.so" ]; then
 		skip "$1" "no lib$2.so in $LIB"
 		return 1
 	fi
 	cc_test "$T/$1" "$SRC/$1.c" -L"$LIB/stubs" -L"$LIB" -Wl,-rpath,"$LIB" \
-		-Wl,--no-as-needed -lcuda -l"$2" || { fail "$1" "does not build"; return 1; }
+		-Wl,--no-as-needed -l"$2" -lcuda || { fail "$1" "does not build"; return 1; }
 }
 
 # run TAG RULES PROG ARGS...: the program under vgpu-run on the sim, then
