@@ -227,6 +227,44 @@ SIM_API CUresult cuMemFreeHost(void *p)
 	return CUDA_SUCCESS;
 }
 
+/* Host memory the client owns, made visible to the device (at its own
+ * address, as all host memory is here); cuMemFreeHost leaves it alone.
+ * NCCL registers its shared-memory segments this way. */
+#define HOST_REGISTERED 2
+#define HOST_MEMORY_ALREADY_REGISTERED ((CUresult)712)
+#define HOST_MEMORY_NOT_REGISTERED ((CUresult)713)
+
+SIM_API CUresult cuMemHostRegister_v2(void *p, size_t size, unsigned flags)
+{
+	CUresult r;
+	int dev = sim_current_dev(&r);
+	if (dev < 0)
+		return r;
+	if (!p || !size || (flags & ~0xfu))
+		return CUDA_ERROR_INVALID_VALUE;
+	struct sim_alloc a;
+	if (sim_alloc_find((uintptr_t)p, 0, &a) ||
+	    sim_alloc_find((uintptr_t)p + size - 1, 0, &a))
+		return HOST_MEMORY_ALREADY_REGISTERED;
+	return add((uintptr_t)p, size, dev, HOST_REGISTERED) < 0
+		       ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuMemHostRegister(void *p, size_t size, unsigned flags)
+{
+	return cuMemHostRegister_v2(p, size, flags);
+}
+
+SIM_API CUresult cuMemHostUnregister(void *p)
+{
+	CUresult r = sim_check_init();
+	if (r)
+		return r;
+	struct sim_alloc a;
+	return take((uintptr_t)p, HOST_REGISTERED, &a) < 0
+		       ? HOST_MEMORY_NOT_REGISTERED : CUDA_SUCCESS;
+}
+
 /* With unified addressing the device sees host memory at its own
  * address. */
 SIM_API CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *dptr, void *p,
@@ -458,6 +496,12 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 		return CUDA_SUCCESS;
 	case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
 		*(int *)data = a.dev;
+		return CUDA_SUCCESS;
+	case 7:		/* BUFFER_ID: cuFFT tells its buffers apart by it */
+		*(unsigned long long *)data = a.base;
+		return CUDA_SUCCESS;
+	case 8:		/* IS_MANAGED: the sim has no managed memory */
+		*(int *)data = 0;
 		return CUDA_SUCCESS;
 	}
 	return CUDA_ERROR_INVALID_VALUE;

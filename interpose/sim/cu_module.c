@@ -219,6 +219,22 @@ SIM_API CUresult cuModuleGetFunctionCount(unsigned *count, CUmodule mod)
 	return CUDA_SUCCESS;
 }
 
+/* CUDA 12.4: the module's kernels, in image order. */
+SIM_API CUresult cuModuleEnumerateFunctions(CUfunction *out, unsigned max,
+					    CUmodule mod)
+{
+	struct sim_module *m = module(mod);
+	if (!m)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!out)
+		return CUDA_ERROR_INVALID_VALUE;
+	unsigned n = 0;
+	for (int i = 0; i < m->n && n < max; i++)
+		if (!m->k[i].is_var)
+			out[n++] = (CUfunction)&m->f[i];
+	return CUDA_SUCCESS;
+}
+
 SIM_API CUresult cuModuleGetLoadingMode(int *mode)
 {
 	if (!mode)
@@ -380,6 +396,29 @@ SIM_API CUresult cuFuncGetModule(CUmodule *pm, CUfunction f)
 	return CUDA_SUCCESS;
 }
 
+/* A CUkernel is its CUfunction here, in every context: the device
+ * argument changes nothing.  CUDA 12+ runtimes (the static one inside
+ * cuBLAS among them) ask a kernel's attributes this way. */
+SIM_API CUresult cuKernelGetAttribute(int *v, int attr, CUkernel k,
+				      CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncGetAttribute(v, attr, (CUfunction)k);
+}
+
+SIM_API CUresult cuKernelSetAttribute(int attr, int v, CUkernel k,
+				      CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncSetAttribute((CUfunction)k, attr, v);
+}
+
+SIM_API CUresult cuKernelSetCacheConfig(CUkernel k, int cfg, CUdevice dev)
+{
+	CUresult r = sim_check_dev(dev);
+	return r ? r : cuFuncSetCacheConfig((CUfunction)k, cfg);
+}
+
 /* ---- launches ---- */
 
 static CUresult launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
@@ -459,19 +498,4 @@ SIM_API CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx,
 					   CUstream s, void **params)
 {
 	return launch(f, gx, gy, gz, bx, by, bz, shmem, params, NULL);
-}
-
-SIM_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *n,
-							     CUfunction f,
-							     int bs,
-							     size_t smem)
-{
-	if (!func(f))
-		return CUDA_ERROR_INVALID_HANDLE;
-	if (!n || bs <= 0)
-		return CUDA_ERROR_INVALID_VALUE;
-	int v;
-	sim_device_attribute(&sim_config()->dev[library_dev()], 39, &v);
-	*n = v / bs > 0 ? v / bs : 1;
-	return CUDA_SUCCESS;
 }

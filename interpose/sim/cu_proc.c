@@ -35,6 +35,9 @@ static const struct {
 	{ "cuEventElapsedTime", 12080, "_v2" },
 	{ "cuCtxGetDevice", 13000, "_v2" },
 	{ "cuCtxSynchronize", 13000, "_v2" },
+	{ "cuStreamGetCaptureInfo", 11030, "_v2" },
+	{ "cuStreamGetCaptureInfo", 12030, "_v3" },
+	{ "cuMemHostRegister", 6050, "_v2" },
 	{ "cuDeviceTotalMem", 3020, "_v2" },
 	{ "cuMemGetInfo", 3020, "_v2" },
 	{ "cuMemAlloc", 3020, "_v2" },
@@ -159,11 +162,12 @@ SIM_API CUresult cuGetExportTable(const void **table, const CUuuid *id)
 	const void *t = sim_export_table(id);
 	if (debug()) {
 		const unsigned char *u = (const unsigned char *)id->bytes;
+		const char *name = sim_export_table_name(id);
 		fprintf(stderr, "vgpu-sim: cuGetExportTable %02x%02x%02x%02x-"
 			"%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x"
-			" -> %s\n", u[0], u[1], u[2], u[3], u[4], u[5], u[6],
+			" (%s) -> %s\n", u[0], u[1], u[2], u[3], u[4], u[5], u[6],
 			u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-			u[15], t ? "table" : "none");
+			u[15], name ? name : "unknown", t ? "table" : "none");
 	}
 	if (!t) {
 		*table = NULL;

@@ -13,6 +13,7 @@
 
 #include "cuda_names.h"
 #include "cuda_types.h"
+#include "rt_internal.h"
 
 #define RT_API __attribute__((visibility("default")))
 
@@ -832,6 +833,17 @@ static cudaError_t function(const void *host, CUfunction *out)
 		return from_cu(r);
 	r = p_cuModuleGetFunction(out, f->fb->mod[cur_dev], f->name);
 	return r ? ret(cudaErrorInvalidDeviceFunction) : cudaSuccess;
+}
+
+/* For the runtime's other source files (rt_function.c). */
+cudaError_t rt_function(const void *host, CUfunction *out)
+{
+	return function(host, out);
+}
+
+cudaError_t rt_from_cu(CUresult r)
+{
+	return from_cu(r);
 }
 
 RT_API cudaError_t cudaLaunchKernel(const void *host, dim3 grid, dim3 block,

@@ -21,9 +21,31 @@
  *       context is an ordinary one, slot 3 (called at start-up, result
  *       compared with 1) says no special mode is on
  *
- * Slots we do not know stay NULL: a plausible stub that "succeeds"
- * without writing its outputs would fail later and far away.  Any other
- * UUID gets CUDA_ERROR_NOT_FOUND, never success with no table. */
+ * and two that libraries ask for themselves (named after NVIDIA's
+ * CU_ETID_ToolsContext and CU_ETID_ToolsModule, as public notes on the
+ * driver's tables call them):
+ *
+ *   21318c60-9714-3248-8ca6-41ff7324c8f2  tools context: cuFFT fetches it
+ *       right after cuInit and fails every plan without it (CUFFT_INTERNAL_
+ *       ERROR); slot 4 gives a context's identifier, which cuFFT compares
+ *       with the one it cached to notice that a stream's context changed
+ *   6e163fbe-b958-444d-835c-e182aff1991e  tools module: cuFFT again; slot 7
+ *       hands each function of a module to a callback and returns 1 (a
+ *       truth value, not a CUresult); cuFFT checks the table's size
+ *       first and takes the function of its one-kernel modules so
+ *
+ * Slots we do not know stay NULL in the runtime's tables: a plausible stub
+ * that "succeeds" without writing its outputs would fail later and far
+ * away.  The two tools tables are longer in NVIDIA's driver than what is
+ * known of them, and their callers do not check the size, so there each
+ * unknown slot returns CUDA_ERROR_NOT_SUPPORTED and leaves a note naming
+ * itself: a failure with a name instead of a jump to address 0.
+ *
+ * Any other UUID gets CUDA_ERROR_NOT_FOUND, never success with no table;
+ * the clients seen treat every non-zero answer alike (table absent).
+ * Those known by name are listed in `known[]` below, with what refusing
+ * them costs when that is known: CUPTI's callback table (2c8e0ad8...) is
+ * one, and its refusal is noted for the trace. */
 #include "export_tables.h"
 
 #include <pthread.h>
@@ -40,6 +62,14 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev);
 CUresult cuCtxGetCurrent(CUcontext *pctx);
 
 #define SLOTS(n) ((const void *)(uintptr_t)((n) * sizeof(void *)))
+
+/* A slot of a tools table whose meaning nobody has described. */
+static CUresult unsimulated(const char *table, int slot)
+{
+	sim_note("export table %s: slot %d is not simulated "
+		 "(CUDA_ERROR_NOT_SUPPORTED)", table, slot);
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
 
 /* ---- runtime interface ---- */
 
@@ -206,6 +236,90 @@ static const void *const ctx_checks[4] = {
 	[3] = (const void *)ctx_check_mode,
 };
 
+/* ---- tools context ---- */
+
+#define TOOLS_CONTEXT "21318c60 (tools context)"
+#define TOOLS_CONTEXT_SLOTS 95
+
+/* A context's identifier: its handle, which no other live context has. */
+static CUresult tc_context_id(CUcontext c, unsigned long long *id)
+{
+	if (!id)
+		return CUDA_ERROR_INVALID_VALUE;
+	c = c ? c : (CUcontext)sim_ctx_current();
+	if (!sim_ctx_valid((struct sim_ctx *)c))
+		return CUDA_ERROR_INVALID_CONTEXT;
+	*id = (unsigned long long)(uintptr_t)c;
+	return CUDA_SUCCESS;
+}
+
+#define TC_STUB(n)                                                            \
+	static CUresult tc_slot##n(void)                                      \
+	{                                                                     \
+		return unsimulated(TOOLS_CONTEXT, n);                         \
+	}
+#define TC_SET(n) [n] = (const void *)tc_slot##n,
+/* Every slot but 0 (the size) and 4. */
+#define TC_UNKNOWN(X)                                                         \
+	X(1) X(2) X(3) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)       \
+	X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24)     \
+	X(25) X(26) X(27) X(28) X(29) X(30) X(31) X(32) X(33) X(34) X(35)     \
+	X(36) X(37) X(38) X(39) X(40) X(41) X(42) X(43) X(44) X(45) X(46)     \
+	X(47) X(48) X(49) X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57)     \
+	X(58) X(59) X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68)     \
+	X(69) X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79)     \
+	X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(90)     \
+	X(91) X(92) X(93) X(94)
+TC_UNKNOWN(TC_STUB)
+
+static const void *const tools_context[TOOLS_CONTEXT_SLOTS] = {
+	[0] = SLOTS(TOOLS_CONTEXT_SLOTS),
+	TC_UNKNOWN(TC_SET)
+	[4] = (const void *)tc_context_id,
+};
+
+/* ---- tools module ---- */
+
+#define TOOLS_MODULE "6e163fbe (tools module)"
+
+CUresult cuModuleGetFunctionCount(unsigned *count, CUmodule mod);
+CUresult cuModuleEnumerateFunctions(CUfunction *out, unsigned max,
+				    CUmodule mod);
+
+typedef void (*function_cb)(void *arg, CUfunction f);
+
+/* 1 when mod is a module, after cb(arg, f) for each of its functions. */
+static int tm_functions(CUcontext c, CUmodule mod, function_cb cb, void *arg)
+{
+	unsigned n = 0;
+	if (!cb || cuModuleGetFunctionCount(&n, mod))
+		return 0;
+	CUfunction *f = calloc(n + 1, sizeof(*f));
+	if (!f || cuModuleEnumerateFunctions(f, n, mod)) {
+		free(f);
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		cb(arg, f[i]);
+	free(f);
+	return 1;
+}
+
+#define TM_STUB(n)                                                            \
+	static CUresult tm_slot##n(void)                                      \
+	{                                                                     \
+		return unsimulated(TOOLS_MODULE, n);                          \
+	}
+#define TM_SET(n) [n] = (const void *)tm_slot##n,
+#define TM_UNKNOWN(X) X(1) X(2) X(3) X(4) X(5) X(6)
+TM_UNKNOWN(TM_STUB)
+
+static const void *const tools_module[8] = {
+	[0] = SLOTS(8),
+	TM_UNKNOWN(TM_SET)
+	[7] = (const void *)tm_functions,
+};
+
 /* ---- runtime integrity check ----
  *
  * Slot 1 takes a number the runtime picks (its version with a varying
@@ -272,28 +386,73 @@ static const void *const integrity_table[3] = {
 
 /* ---- lookup ---- */
 
+#define UUID(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                  \
+	{ 0x##a, 0x##b, 0x##c, 0x##d, 0x##e, 0x##f, 0x##g, 0x##h, 0x##i,     \
+	  0x##j, 0x##k, 0x##l, 0x##m, 0x##n, 0x##o, 0x##p }
+
+/* Every table id seen asked for, answered or not: its name and, for one
+ * refused, what the refusal costs when that is known (noted once for the
+ * trace when it is asked for). */
 static const struct {
 	unsigned char id[16];
 	const void *table;
-} tables[] = {
-	{ { 0x6b, 0xd5, 0xfb, 0x6c, 0x5b, 0xf4, 0xe7, 0x4a, 0x89, 0x87, 0xd9,
-	    0x39, 0x12, 0xfd, 0x9d, 0xf9 }, runtime_interface },
-	{ { 0xa0, 0x94, 0x79, 0x8c, 0x2e, 0x74, 0x2e, 0x74, 0x93, 0xf2, 0x08,
-	    0x00, 0x20, 0x0c, 0x0a, 0x66 }, tool_hooks },
-	{ { 0x42, 0xd8, 0x5a, 0x81, 0x23, 0xf6, 0xcb, 0x47, 0x82, 0x98, 0xf6,
-	    0xe7, 0x8a, 0x3a, 0xec, 0xdc }, tools_tls },
-	{ { 0xc6, 0x93, 0x33, 0x6e, 0x11, 0x21, 0xdf, 0x11, 0xa8, 0xc3, 0x68,
-	    0xf3, 0x55, 0xd8, 0x95, 0x93 }, ctx_storage },
-	{ { 0x26, 0x3e, 0x88, 0x60, 0x7c, 0xd2, 0x61, 0x43, 0x92, 0xf6, 0xbb,
-	    0xd5, 0x00, 0x6d, 0xfa, 0x7e }, ctx_checks },
-	{ { 0xd4, 0x08, 0x20, 0x55, 0xbd, 0xe6, 0x70, 0x4b, 0x8d, 0x34, 0xba,
-	    0x12, 0x3c, 0x66, 0xe1, 0xf2 }, integrity_table },
+	const char *name, *refusal;
+} known[] = {
+	{ UUID(6b, d5, fb, 6c, 5b, f4, e7, 4a, 89, 87, d9, 39, 12, fd, 9d, f9),
+	  runtime_interface, "runtime interface", NULL },
+	{ UUID(a0, 94, 79, 8c, 2e, 74, 2e, 74, 93, f2, 08, 00, 20, 0c, 0a, 66),
+	  tool_hooks, "tools runtime callback hooks", NULL },
+	{ UUID(42, d8, 5a, 81, 23, f6, cb, 47, 82, 98, f6, e7, 8a, 3a, ec, dc),
+	  tools_tls, "tools TLS", NULL },
+	{ UUID(c6, 93, 33, 6e, 11, 21, df, 11, a8, c3, 68, f3, 55, d8, 95, 93),
+	  ctx_storage, "context local storage", NULL },
+	{ UUID(26, 3e, 88, 60, 7c, d2, 61, 43, 92, f6, bb, d5, 00, 6d, fa, 7e),
+	  ctx_checks, "context checks", NULL },
+	{ UUID(d4, 08, 20, 55, bd, e6, 70, 4b, 8d, 34, ba, 12, 3c, 66, e1, f2),
+	  integrity_table, "runtime integrity check", NULL },
+	{ UUID(21, 31, 8c, 60, 97, 14, 32, 48, 8c, a6, 41, ff, 73, 24, c8, f2),
+	  tools_context, "tools context", NULL },
+	{ UUID(6e, 16, 3f, be, b9, 58, 44, 4d, 83, 5c, e1, 82, af, f1, 99, 1e),
+	  tools_module, "tools module", NULL },
+	/* Refused: the runtime's own start-up needs the refusal. */
+	{ UUID(f8, cf, f9, 51, 21, 46, 8b, 4e, b9, e2, fb, 46, 9e, 7c, 0d, d9),
+	  NULL, "runtime start-up probe", NULL },
+	/* Refused: NVRTC asks for it and compiles without it. */
+	{ UUID(da, 91, 51, d3, 3a, e6, cc, 41, a5, c0, 4f, 26, d5, 33, e3, 28),
+	  NULL, "NVRTC probe", NULL },
+	/* Refused: the driver's callback machinery (subscribe and enable,
+	 * called for every API call and launch) that CUPTI attaches to. */
+	{ UUID(2c, 8e, 0a, d8, 07, 10, ab, 4e, 90, dd, 54, 71, 9f, e5, f7, 4b),
+	  NULL, "tools callbacks",
+	  "the simulated driver has no callbacks to subscribe to, so CUPTI "
+	  "and the profilers built on it cannot attach (cuptiSubscribe "
+	  "returns CUPTI_ERROR_UNKNOWN)" },
 };
+
+static int find_known(const CUuuid *id)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!memcmp(known[i].id, id->bytes, 16))
+			return (int)i;
+	return -1;
+}
 
 const void *sim_export_table(const CUuuid *id)
 {
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		if (!memcmp(tables[i].id, id->bytes, 16))
-			return tables[i].table;
-	return NULL;
+	int i = find_known(id);
+	if (i < 0)
+		return NULL;
+	if (!known[i].table && known[i].refusal) {
+		char u[48];
+		sim_uuid_string((const unsigned char *)id->bytes, u, sizeof(u));
+		sim_note("cuGetExportTable %s (%s): CUDA_ERROR_NOT_FOUND, %s",
+			 u + 4, known[i].name, known[i].refusal);
+	}
+	return known[i].table;
+}
+
+const char *sim_export_table_name(const CUuuid *id)
+{
+	int i = find_known(id);
+	return i < 0 ? NULL : known[i].name;
 }

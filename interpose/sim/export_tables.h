@@ -8,5 +8,7 @@
 
 /* The table for id, or NULL when the simulator has none. */
 const void *sim_export_table(const CUuuid *id);
+/* What the table is ("tools context"), answered or not; NULL if unknown. */
+const char *sim_export_table_name(const CUuuid *id);
 
 #endif

@@ -24,6 +24,9 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
 SIM_DECOMPRESS_LIBS := $(shell pkg-config --libs libzstd liblz4 2>/dev/null)
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
+SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c \
+                  interpose/sim/cu_mempool.c
+SIM_NVML_SRC += interpose/sim/nvml_p2p.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
 SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
@@ -57,7 +60,9 @@ $(OBJ)/so/interpose/sim/cudart%.map:
 	@mkdir -p $(@D)
 	printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
 
-$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
+# rt_function.c is compiled once (no cudart prefix: the pattern above
+# would take it) and linked into both.
+$(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/interpose/sim/rt_function.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
 	@mkdir -p $(@D)
 	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
 	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
