@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "text_escape.h"
 #include "supervisor.h"
 
 #define PATH_BUF 4096
@@ -95,11 +96,23 @@ static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
 	event(s, VT_EV_RESERVED, n->pid, res, 0, 2, strs);
 }
 
-/* on_worker: the notify thread sent this open here because deciding it
- * looks at the program's filesystem (notify_workers.c). */
+/* An answer given without looking at the program's files, because a
+ * look of this process's is stuck (watchdog.c). */
+static bool unexamined(struct supervisor *s, struct seccomp_notif *n,
+		       const char *path)
+{
+	if (watch_may_look(target_tgid((pid_t)n->pid)))
+		return false;
+	answer_continue(s, n->id);
+	const char *strs[] = { "not examined", path,
+			       "an earlier look at this process's files is stuck" };
+	event(s, VT_EV_ERROR, n->pid, -EBUSY, 0, 3, strs);
+	return true;
+}
+
 static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 			int dirfd, uint64_t path_addr, int oflags,
-			uint64_t resolve, bool on_worker)
+			uint64_t resolve)
 {
 	char path[PATH_BUF];
 	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
@@ -108,7 +121,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		answer_continue(s, n->id);
 		return;
 	}
-	if (s->opt.trace_syscalls && !on_worker) {
+	if (s->opt.trace_syscalls) {
 		if (!syscalls_open(s, n, dirfd, path, oflags))
 			return;
 		/* The wider filter of --trace-syscalls also brings opens
@@ -120,17 +133,16 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	}
 	bool reserved = !strncmp(path, VGPU_RESERVED_PREFIX,
 				 strlen(VGPU_RESERVED_PREFIX));
-	if (!reserved && !on_worker && decide_may_serve(s, path)) {
-		workers_submit(s, n);
+	bool may_serve = !reserved && decide_may_serve(s, path);
+	if (may_serve && unexamined(s, n, path))
 		return;
-	}
-	const struct served_file *f = reserved || !on_worker ? NULL :
-				      decide_open(s, n->pid, dirfd, path);
+	const struct served_file *f = may_serve ?
+				      decide_open(s, n->pid, dirfd, path) : NULL;
 	const char *kept = f ? open_refuses_serving(n->pid, dirfd, path,
 						    oflags, resolve) : NULL;
 	if (kept) {
 		answer_continue(s, n->id);
-		char msg[PATH_BUF + 128];
+		char msg[PATH_BUF + 256];
 		snprintf(msg, sizeof(msg), "%s: %s", path, kept);
 		const char *strs[] = { "not served", msg };
 		event(s, VT_EV_NOTE, n->pid, 0, 0, 2, strs);
@@ -165,7 +177,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		/* The target refused the fd (an LSM, a full fd table): it
 		 * opens its own path instead, and the trace says why. */
 		answer_continue(s, n->id);
-		char msg[PATH_BUF + 256];
+		char msg[PATH_BUF + 256], msg_out[4 * sizeof(msg)];
 		snprintf(msg, sizeof(msg),
 			 "could not serve %s for %s: %s%s", f->path, path,
 			 strerror(-res), res == -EACCES || res == -EPERM ?
@@ -174,7 +186,8 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		const char *strs[] = { msg };
 		event(s, VT_EV_ERROR, n->pid, res, 0, 1, strs);
 		if (s->opt.verbose <= 0)
-			fprintf(stderr, "vgpu-run: %s\n", msg);
+			fprintf(stderr, "vgpu-run: %s\n",
+				text_escape(msg_out, sizeof(msg_out), msg));
 		return;
 	}
 	const char *strs[] = { path, f->path, f->rule->origin };
@@ -227,8 +240,12 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 			strs[nstr++] = slot;
 		}
 	}
-	uint64_t mode;
-	int32_t owner;
+	uint64_t mode = 0;
+	int32_t owner = -1;
+	if (unexamined(s, n, path)) {
+		free(argbuf);
+		return;
+	}
 	int found = note_exec_privileges(s, n, dirfd, path, &mode, &owner);
 	/* execvp tries every $PATH entry: a name that is not there is no
 	 * exec worth a record. */
@@ -295,30 +312,26 @@ static bool open_args(struct seccomp_notif *n, int *dirfd, uint64_t *path,
 	return false;
 }
 
-static void dispatch(struct supervisor *s, struct seccomp_notif *n,
-		     bool on_worker)
+static void handle(struct supervisor *s, struct seccomp_notif *n)
 {
 	const __u64 *a = n->data.args;
 	int dirfd, oflags;
 	uint64_t path, resolve;
+	s->notifications++;
 	switch (n->data.nr) {
 	case SYS_open:
 	case SYS_openat:
 	case SYS_openat2:
 		if (open_args(n, &dirfd, &path, &oflags, &resolve))
-			handle_open(s, n, dirfd, path, oflags, resolve, on_worker);
+			handle_open(s, n, dirfd, path, oflags, resolve);
 		else
 			answer_continue(s, n->id);
 		return;
 	case SYS_execve:
+		handle_exec(s, n, AT_FDCWD, a[0], a[1]);
+		return;
 	case SYS_execveat:
-		/* An exec's file is looked at in the program's view. */
-		if (!on_worker)
-			workers_submit(s, n);
-		else if (n->data.nr == SYS_execve)
-			handle_exec(s, n, AT_FDCWD, a[0], a[1]);
-		else
-			handle_exec(s, n, (int)a[0], a[1], a[2]);
+		handle_exec(s, n, (int)a[0], a[1], a[2]);
 		return;
 	case SYS_ioctl:
 	case SYS_mmap:
@@ -327,17 +340,6 @@ static void dispatch(struct supervisor *s, struct seccomp_notif *n,
 	default:
 		answer_continue(s, n->id);
 	}
-}
-
-static void handle(struct supervisor *s, struct seccomp_notif *n)
-{
-	s->notifications++;
-	dispatch(s, n, false);
-}
-
-static void handle_on_worker(struct supervisor *s, struct seccomp_notif *n)
-{
-	dispatch(s, n, true);
 }
 
 static void forward_signal(struct supervisor *s, const struct signalfd_siginfo *si)
@@ -388,32 +390,22 @@ static bool reap(struct supervisor *s)
 	}
 }
 
-int notify_loop(struct supervisor *s)
+/* Shared by the loop's successive threads (watchdog.c): one at a time
+ * polls, so none of this needs a lock. */
+static int sfd = -1;
+static size_t nsize;
+static bool listener_open = true;
+
+/* The loop, on whichever thread the watchdog made its owner.  Returns
+ * when the tree is gone, or when this thread was retired by the watchdog
+ * while a decision held it (another thread serves by then). */
+static void serve(struct supervisor *s)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		perror("vgpu-run: signalfd");
-		return 1;
-	}
-	struct seccomp_notif_sizes sz;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
-		perror("vgpu-run: seccomp(GET_NOTIF_SIZES)");
-		return 1;
-	}
-	size_t nsize = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
-		       sz.seccomp_notif : sizeof(struct seccomp_notif);
 	struct seccomp_notif *n = calloc(1, nsize);
-	if (!n)
-		return 1;
-	workers_init(s, nsize, handle_on_worker);
-	bool listener_open = true;
+	if (!n) {
+		watch_done();
+		return;
+	}
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = sfd, .events = POLLIN },
@@ -424,8 +416,14 @@ int notify_loop(struct supervisor *s)
 			break;
 		if (p[1].revents & POLLIN) {
 			memset(n, 0, nsize);
-			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)
+			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0) {
+				watch_enter((pid_t)n->pid);
 				handle(s, n);
+				if (watch_leave()) {
+					free(n);
+					return;
+				}
+			}
 			/* ENOENT: the notifying thread was killed meanwhile. */
 		} else if (p[1].revents & (POLLHUP | POLLERR)) {
 			/* No process runs under the filter any more. */
@@ -443,7 +441,6 @@ int notify_loop(struct supervisor *s)
 			if (chld && reap(s))
 				break;
 		}
-		workers_expire(s);
 		if (r == 0) {
 			if (s->trace) {
 				trace_lock();
@@ -455,6 +452,31 @@ int notify_loop(struct supervisor *s)
 		}
 	}
 	free(n);
+	watch_done();
+}
+
+int notify_loop(struct supervisor *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		perror("vgpu-run: signalfd");
+		return 1;
+	}
+	struct seccomp_notif_sizes sz;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		perror("vgpu-run: seccomp(GET_NOTIF_SIZES)");
+		return 1;
+	}
+	nsize = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
+		sz.seccomp_notif : sizeof(struct seccomp_notif);
+	watch_run(s, serve);
 	close(sfd);
 	if (!s->child_done)
 		return 1;

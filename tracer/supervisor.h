@@ -97,14 +97,17 @@ void target_forget(pid_t tid);
 const char *open_refuses_serving(pid_t pid, int dirfd, const char *path,
 				 int oflags, uint64_t resolve);
 
-/* notify_workers.c: decisions that look at the program's filesystem run
- * on worker threads, within per-process budgets (see there). */
-struct seccomp_notif;
-typedef void (*worker_fn)(struct supervisor *s, struct seccomp_notif *n);
-void workers_init(struct supervisor *s, size_t notif_size, worker_fn run);
-void workers_submit(struct supervisor *s, const struct seccomp_notif *n);
-/* Lets through what waited too long for a worker: call it regularly. */
-void workers_expire(struct supervisor *s);
+/* watchdog.c: runs loop on a watched thread until the tree is gone,
+ * replacing a thread that one decision held too long.  The loop brackets
+ * each notification with watch_enter(tid)/watch_leave() (true: this
+ * thread was replaced and must end) and calls watch_done() when the tree
+ * is gone; watch_may_look says whether a process's files may be looked
+ * at (not while an earlier look of its is stuck). */
+void watch_run(struct supervisor *s, void (*loop)(struct supervisor *s));
+void watch_enter(pid_t tid);
+bool watch_leave(void);
+void watch_done(void);
+bool watch_may_look(pid_t tgid);
 
 /* decide.c: decide_may_serve says, from the path alone, whether any rule
  * could serve it (a name or glob that matches, or a SONAME rule and a

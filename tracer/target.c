@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -49,7 +51,7 @@ int target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 }
 
 /* The filesystem identity of a thread: fsuid, fsgid and supplementary
- * groups, from its /proc status. */
+ * groups. */
 #define MAX_GROUPS 256
 struct fs_creds {
 	uid_t uid;
@@ -58,17 +60,49 @@ struct fs_creds {
 	gid_t groups[MAX_GROUPS];
 };
 
-/* The fourth number of "Uid:" and "Gid:" is the filesystem id. */
-static bool read_creds(pid_t pid, struct fs_creds *c)
+/* PIDFD_GET_INFO (Linux 6.13) tells a thread's ids without /proc's
+ * status text, which costs the kernel some 15 us to write; the layout is
+ * the kernel's first version of struct pidfd_info. */
+struct vgpu_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+		 fsgid;
+	int32_t spare;
+};
+#define VGPU_PIDFD_GET_INFO _IOWR(0xFF, 11, struct vgpu_pidfd_info)
+#define VGPU_PIDFD_THREAD O_EXCL
+
+static bool pidfd_ids(pid_t tid, uid_t *fsuid, gid_t *fsgid)
 {
-	char p[64], line[4096];
-	snprintf(p, sizeof(p), "/proc/%d/status", pid);
-	FILE *f = fopen(p, "re");
-	if (!f)
+	int pfd = (int)syscall(SYS_pidfd_open, tid, VGPU_PIDFD_THREAD);
+	if (pfd < 0)
 		return false;
+	struct vgpu_pidfd_info info = { .mask = 0 };
+	bool ok = ioctl(pfd, VGPU_PIDFD_GET_INFO, &info) == 0;
+	close(pfd);
+	*fsuid = info.fsuid;
+	*fsgid = info.fsgid;
+	return ok;
+}
+
+/* Ids and groups from /proc status: the fourth number of "Uid:" and
+ * "Gid:" is the filesystem id. */
+static bool status_creds(pid_t tid, struct fs_creds *c)
+{
+	char p[64], buf[8192];
+	snprintf(p, sizeof(p), "/proc/%d/status", tid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
 	int have = 0;
 	c->ngroups = 0;
-	while (fgets(line, sizeof(line), f)) {
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ?
+	     strchr(line, '\n') + 1 : NULL) {
 		unsigned long r, e, sv, fs;
 		if (sscanf(line, "Uid: %lu %lu %lu %lu", &r, &e, &sv, &fs) == 4) {
 			c->uid = (uid_t)fs;
@@ -88,8 +122,22 @@ static bool read_creds(pid_t pid, struct fs_creds *c)
 			have |= 4;
 		}
 	}
-	fclose(f);
 	return have == 7;
+}
+
+/* A thread's filesystem identity.  A thread whose fsuid is 0 passes every
+ * permission check we could make for it, so its groups are not read. */
+static bool read_creds(pid_t tid, struct fs_creds *c)
+{
+	uid_t fsuid;
+	gid_t fsgid;
+	if (pidfd_ids(tid, &fsuid, &fsgid) && fsuid == 0) {
+		c->uid = 0;
+		c->gid = fsgid;
+		c->ngroups = 0;
+		return true;
+	}
+	return status_creds(tid, c);
 }
 
 /* Switches this thread alone (raw syscalls: glibc's wrappers change
@@ -138,7 +186,10 @@ int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 	if (bfd < 0)
 		return -errno;
 	struct fs_creds them;
-	bool root = geteuid() == 0;
+	static atomic_int euid = -1;	/* ours never changes */
+	if (atomic_load(&euid) < 0)
+		atomic_store(&euid, (int)geteuid());
+	bool root = atomic_load(&euid) == 0;
 	if (root && !read_creds(pid, &them)) {
 		/* Gone, or unreadable: nothing is opened for it as root. */
 		close(bfd);
