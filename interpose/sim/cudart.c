@@ -939,8 +939,10 @@ RT_API cudaError_t cudaGetDriverEntryPointByVersion(const char *name,
 	cudaError_t e = loaded();
 	if (e)
 		return ret(e);
-	CUresult r = p_cuGetProcAddress_v2(name, fn, (int)version, flags, status);
-	return r == CUDA_ERROR_NOT_FOUND ? cudaSuccess : from_cu(r);
+	/* An unknown name is cudaErrorSymbolNotFound, and the last error, as
+	 * NVIDIA's runtime answers it (status says SYMBOL_NOT_FOUND too). */
+	return from_cu(p_cuGetProcAddress_v2(name, fn, (int)version, flags,
+					     status));
 }
 
 RT_API cudaError_t cudaGetDriverEntryPoint(const char *name, void **fn,
