@@ -62,6 +62,7 @@ typedef struct cudaDeviceProp13 prop_t;
 	X(cuStreamDestroy_v2, (CUstream))                                     \
 	X(cuStreamSynchronize, (CUstream))                                    \
 	X(cuStreamQuery, (CUstream))                                          \
+	X(cuStreamIsCapturing, (CUstream, int *))                             \
 	X(cuStreamWaitEvent, (CUstream, CUevent, unsigned))                   \
 	X(cuEventCreate, (CUevent *, unsigned))                               \
 	X(cuEventDestroy_v2, (CUevent))                                       \
@@ -608,6 +609,12 @@ RT_API cudaError_t cudaStreamQuery(cudaStream_t s)
 {
 	NEED_CTX();
 	return from_cu(p_cuStreamQuery(s));
+}
+
+RT_API cudaError_t cudaStreamIsCapturing(cudaStream_t s, int *status)
+{
+	NEED_CTX();
+	return from_cu(p_cuStreamIsCapturing(s, status));
 }
 
 RT_API cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e,
