@@ -9,7 +9,8 @@ from cuda.bindings import driver as drv
 from cuda.bindings import runtime as rt
 
 from conform import (check, compare_views, devices_from_rules, exercised,
-                     finish, note, nvml_view, same, step, uuid_str)
+                     finish, note, nvml_view, runtime_version, same, step,
+                     uuid_str)
 
 OK = drv.CUresult.CUDA_SUCCESS
 A = drv.CUdevice_attribute
@@ -113,6 +114,7 @@ def nvrtc_compile():
 
 
 def runtime_view(n):
+    runtime_version(rt.cudaRuntimeGetVersion()[1])
     err, count = rt.cudaGetDeviceCount()
     if not same("runtime: cudaGetDeviceCount", err, rt.cudaError_t.cudaSuccess):
         return None  # NVIDIA's runtime did not start: nothing further to ask it
@@ -164,11 +166,13 @@ def runtime_memory():
 
 def main():
     devs = devices_from_rules()
-    views = {"driver": step("driver: device queries", driver_view, len(devs)) or []}
+    drv.cuInit(0)
+    n = len(devs) if devs else drv.cuDeviceGetCount()[1]
+    views = {"driver": step("driver: device queries", driver_view, n) or []}
     step("driver: memory", driver_memory)
     step("driver: modules", driver_module)
     step("nvrtc", nvrtc_compile)
-    views["runtime"] = step("runtime: device queries", runtime_view, len(devs))
+    views["runtime"] = step("runtime: device queries", runtime_view, n)
     if views["runtime"] is None:
         del views["runtime"]
     else:

@@ -7,7 +7,7 @@ import ctypes
 import sys
 
 from conform import (check, compare_views, devices_from_rules, exercised,
-                     finish, nvml_view, same, step, uuid_str)
+                     finish, nvml_view, runtime_version, same, step, uuid_str)
 
 LIB = sys.argv[1]
 MAJOR = int(LIB.rsplit(".so.", 1)[1])
@@ -35,6 +35,9 @@ def rt_err_name(code):
 
 
 def runtime_view(n):
+    v = c_int()
+    rt.cudaRuntimeGetVersion(byref(v))
+    runtime_version(v.value)
     count = c_int()
     same("runtime: cudaGetDeviceCount", rt.cudaGetDeviceCount(byref(count)), cudaSuccess)
     views = []
@@ -123,8 +126,9 @@ def runtime_memory():
 
 def main():
     devs = devices_from_rules()
-    views = {"runtime %d" % MAJOR: step("runtime: device queries", runtime_view, len(devs)) or [],
-             "driver": step("driver: device queries", driver_view) or []}
+    views = {"driver": step("driver: device queries", driver_view) or []}
+    n = len(devs) if devs else len(views["driver"])
+    views["runtime %d" % MAJOR] = step("runtime: device queries", runtime_view, n) or []
     step("runtime: memory", runtime_memory)
     views["nvml"] = step("nvml: device queries", nvml_view) or []
     compare_views(devs, views)

@@ -14,10 +14,12 @@ from cupy.cuda import runtime as rt
 CUDA_ERROR_INVALID_VALUE, CUDA_ERROR_INVALID_DEVICE, CUDA_ERROR_NOT_SUPPORTED = 1, 101, 801
 
 from conform import (check, compare_views, devices_from_rules, exercised,
-                     finish, note, nvml_view, same, step, uuid_str)
+                     finish, note, nvml_view, runtime_version, same, step,
+                     uuid_str)
 
 
 def runtime_view(n):
+    runtime_version(rt.runtimeGetVersion())
     views = []
     for i in range(rt.getDeviceCount()):
         p = rt.getDeviceProperties(i)
@@ -73,8 +75,8 @@ def arrays():
         check("cupy: device copy -> asnumpy byte-exact", cupy.asnumpy(e).tobytes() == host.tobytes())
         exercised("zeros/asarray/copy/asnumpy")
         try:
-            cupy.asnumpy(d + 1)
-            note("kernel launch succeeded: `sim launch=noop` or a GPU; its result is not checked")
+            got = cupy.asnumpy(d + 1)
+            check("cupy: element-wise kernel result (a GPU)", np.array_equal(got, host + 1))
         except cupy.cuda.driver.CUDADriverError as err:
             same("cupy: element-wise kernel compiled, loaded, launch refused by the sim",
                  err.status, CUDA_ERROR_NOT_SUPPORTED)
@@ -84,7 +86,8 @@ def arrays():
 
 def main():
     devs = devices_from_rules()
-    views = {"cupy runtime": step("cupy: device queries", runtime_view, len(devs)) or []}
+    views = {"cupy runtime": step("cupy: device queries", runtime_view,
+                                  len(devs) if devs else rt.getDeviceCount()) or []}
     step("cupy: runtime memory", runtime_memory)
     step("cupy: arrays", arrays)
     views["nvml"] = step("nvml: device queries", nvml_view) or []

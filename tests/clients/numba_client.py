@@ -54,7 +54,8 @@ def memory():
 
 def main():
     devs = devices_from_rules()
-    views = {"numba": step("numba: device queries", view, len(devs)) or []}
+    views = {"numba": step("numba: device queries", view,
+                           len(devs) if devs else len(cuda.gpus)) or []}
     step("numba: memory", memory)
     views["nvml"] = step("nvml: device queries", nvml_view) or []
     compare_views(devs, views)
