@@ -13,7 +13,7 @@
 #include "cuda_types.h"
 
 #define SYM(h, name, type)                                                    \
-	__typeof__(type) name = (type)dlsym(h, #name);                                  \
+	__typeof__(type) name = (type)dlsym(h, #name);                        \
 	if (!name) {                                                          \
 		printf("missing=%s\n", #name);                                \
 		return 1;                                                     \
