@@ -84,6 +84,33 @@ void *vgpu_backend_sym(const char *name)
 	return p && !vgpu_is_ours(p) ? p : NULL;
 }
 
+/* Names of functions handed out at run time share the static indices;
+ * the others are the driver's, which all return a status. */
+static unsigned ret_kind(uint32_t func)
+{
+	return func < vgpu_nstatic ? vgpu_static_rets[func] : VGPU_RET_CODE;
+}
+
+uint64_t vgpu_missing_value(uint32_t func)
+{
+	unsigned kind = ret_kind(func);
+	if (kind == VGPU_RET_ZERO)
+		return 0;
+	if (kind == VGPU_RET_TEXT)
+		return (uint64_t)(uintptr_t)vgpu_static_ret_texts[func];
+	return (uint64_t)(int64_t)vgpu_api.not_supported;
+}
+
+void *vgpu_missing_stub(uint32_t func)
+{
+	unsigned kind = ret_kind(func);
+	if (kind == VGPU_RET_ZERO)
+		return vgpu_fake_ret;
+	if (kind == VGPU_RET_TEXT)
+		return vgpu_missing_text_ret;
+	return vgpu_missing_ret;
+}
+
 /* RTLD_DEEPBIND keeps a backend's calls to its own exports inside it.
  * AddressSanitizer's runtime aborts a process that asks for it (the
  * library would bypass its interceptors), so in a program built with it

@@ -22,6 +22,11 @@ static __thread struct vgpu_thread *self
 static pthread_key_t thread_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_bool ready;
+/* The thread running init_once: a call of ours that the start-up itself
+ * sets off (a backend calling its own exports through the global scope,
+ * a constructor of a library the backend loads) must not wait on the
+ * once it is inside of; it runs with what is set up so far. */
+static atomic_ulong starter;
 
 void vgpu_log(const char *fmt, ...)
 {
@@ -49,6 +54,7 @@ static void thread_gone(void *p)
 
 static void init_once(void)
 {
+	atomic_store(&starter, (unsigned long)pthread_self());
 	pthread_key_create(&thread_key, thread_gone);
 	vgpu_missing_code = vgpu_api.not_supported;
 	static struct vgpu_slot none;
@@ -70,10 +76,13 @@ static void init_once(void)
 	vgpu_ring_attach();
 	vgpu_got_init();
 	atomic_store_explicit(&ready, true, memory_order_release);
+	atomic_store(&starter, 0);
 }
 
 void vgpu_init(void)
 {
+	if (atomic_load(&starter) == (unsigned long)pthread_self())
+		return;
 	pthread_once(&once, init_once);
 }
 
@@ -172,13 +181,13 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	struct vgpu_thread *t = thread_self();
 	void *target = sl->target;
 	if (!t)
-		return target ? target : (void *)vgpu_missing_ret;
+		return target ? target : vgpu_missing_stub(sl->func);
 	uint16_t flags = t->depth ? VT_CALL_NESTED : 0;
 	uint64_t fake = 0;
 	bool use_fake = false;
 	if (!target) {
 		flags |= VT_CALL_MISSING;
-		fake = (uint64_t)(int64_t)vgpu_api.not_supported;
+		fake = vgpu_missing_value(sl->func);
 		use_fake = true;
 	}
 	if (sl->inject && vgpu_inject_fires(sl->inject, &fake)) {
@@ -189,7 +198,7 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	if (tracing)
 		record_enter(t, sl->func, regs, *retslot);
 	if (t->depth >= VGPU_MAX_DEPTH || (!tracing && !use_fake))
-		return use_fake ? (void *)vgpu_missing_ret : target;
+		return use_fake ? vgpu_missing_stub(sl->func) : target;
 	struct vgpu_frame *f = &t->frames[t->depth++];
 	f->ret = *retslot;
 	f->func = sl->func;

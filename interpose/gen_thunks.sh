@@ -10,8 +10,9 @@
 #               (format: interpose/README.md); without it no out values
 #
 # Writes OUTDIR/API_thunks.S (one three-instruction thunk per name),
-# OUTDIR/API_table.c (names, thunk addresses, out-parameter specs) and
-# OUTDIR/API.map (the version script that exports exactly the names).
+# OUTDIR/API_table.c (names, thunk addresses, out-parameter specs, return
+# kinds) and OUTDIR/API.map (the version script that exports exactly the
+# names).
 set -eu
 api=$1 node=$2 names=$3 decode=$4 out=$5
 mkdir -p "$out"
@@ -29,6 +30,18 @@ FILENAME == DEC {
 	# dim3 two; only the six argument registers are recorded.
 	sub(/#.*$/, "")
 	if (NF < 2 || $1 != dapi) next
+	# The return kind: what a call the backend cannot answer returns
+	# (interposer.h, enum vgpu_ret).
+	if ($3 ~ /^=/) {
+		r = substr($3, 2)
+		if (r == "void" || r == "ptr") retkind[$2] = "VGPU_RET_ZERO"
+		else if (r == "str") retkind[$2] = "VGPU_RET_TEXT"
+		else if (r != "status" && r != "int" && r != "uint") {
+			printf "%s:%d: %s: unknown return type %s\n", \
+				DEC, FNR, $2, $3 > "/dev/stderr"
+			bad = 1; exit 1
+		}
+	}
 	spec = ""; nout = 0; reg = 0
 	for (i = 3; i <= NF && reg < 6; i++) {
 		if ($i ~ /^=/) continue
@@ -73,6 +86,13 @@ END {
 	}
 	print "\t{ 0xffffffffu, 0, { { 0, 0 } } },\n};" > C
 	printf "const unsigned vgpu_nstatic_outspecs = %d;\n", nspec > C
+	print "const unsigned char vgpu_static_rets[] = {" > C
+	for (i = 0; i < count; i++)
+		printf "\t%s,\n", (names[i] in retkind) ? retkind[names[i]] : "VGPU_RET_CODE" > C
+	print "};\nconst char *const vgpu_static_ret_texts[] = {" > C
+	for (i = 0; i < count; i++) if ((names[i] in retkind) && retkind[names[i]] == "VGPU_RET_TEXT")
+		printf "\t[%d] = \"%s: not provided by the vgpu-run backend\",\n", i, names[i] > C
+	print "\t[" count "] = 0,\n};" > C
 
 	print (node == "-" ? "" : node " ") "{\n  global:" > M
 	for (i = 0; i < count; i++) printf "    %s;\n", names[i] > M

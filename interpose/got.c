@@ -16,6 +16,7 @@
 
 #include "inline_hook.h"
 #include "interposer.h"
+#include "loaded_module.h"
 
 void *vgpu_dlsym_hook(void *, const char *) HIDDEN;
 void *vgpu_dlvsym_hook(void *, const char *, const char *) HIDDEN;
@@ -23,7 +24,13 @@ HIDDEN void *(*vgpu_real_dlsym)(void *, const char *) = dlsym;
 HIDDEN void *(*vgpu_real_dlvsym)(void *, const char *, const char *) = dlvsym;
 static uintptr_t backend_lo, backend_hi;
 static bool backend_preloaded;
+/* Held by the one thread walking the modules.  Nobody waits on it: a
+ * walk asked for while one runs (from another thread, or from a dlopen
+ * the walk itself set off) leaves `again` set and the walker goes round
+ * once more.  So no thread inside the loader's lock (a constructor)
+ * ever waits for a thread that may be waiting for the loader. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool again;
 HIDDEN unsigned vgpu_got_patched;	/* GOT entries rewritten, for the trace */
 
 static bool in_backend(const void *p)
@@ -63,6 +70,9 @@ static struct { uintptr_t addr; const void *phdr; } seen[MAX_MODULES];
 static unsigned nseen;
 static struct dl_phdr_info pending[64];
 static unsigned npending;
+/* Libraries the inline route patched, to pin once the walk is over. */
+static const char *to_pin[16];
+static unsigned nto_pin;
 
 static bool first_sight(const struct dl_phdr_info *info)
 {
@@ -142,7 +152,8 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
 	    strstr(n, "/libasan.so") || strstr(n, "/libubsan.so") ||
 	    strstr(n, "libdl.so") || strstr(n, "linux-vdso") ||
-	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)))
+	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)) ||
+	    vgpu_module_is_interposer(info))
 		return 0;
 	if (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))) {
 		/* The backend's entries are the handler, except that a
@@ -215,14 +226,37 @@ static int find_backend(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-static void patch_all(void)
+static void walk_once(void)
 {
-	pthread_mutex_lock(&lock);
 	dl_iterate_phdr(patch_module, NULL);
 	for (unsigned i = 0; i < npending; i++)
-		vgpu_inline_module(&pending[i], vgpu_note);
+		if (vgpu_inline_module(&pending[i], vgpu_note) &&
+		    nto_pin < sizeof(to_pin) / sizeof(to_pin[0]))
+			to_pin[nto_pin++] = pending[i].dlpi_name;
 	npending = 0;
-	pthread_mutex_unlock(&lock);
+}
+
+static void patch_all(void)
+{
+	atomic_store(&again, true);
+	while (atomic_load(&again)) {
+		if (pthread_mutex_trylock(&lock))
+			return;		/* the walker goes round again */
+		while (atomic_exchange(&again, false))
+			walk_once();
+		const char *pin[sizeof(to_pin) / sizeof(to_pin[0])];
+		unsigned npin = nto_pin;
+		memcpy(pin, to_pin, npin * sizeof(*pin));
+		nto_pin = 0;
+		pthread_mutex_unlock(&lock);
+		/* A patched library must never be unmapped under its
+		 * trampolines.  dlopen takes the loader's lock, so only now. */
+		for (unsigned i = 0; i < npin; i++) {
+			void *h = dlopen(pin[i], RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+			if (h)
+				dlclose(h);
+		}
+	}
 }
 
 /* True when the backend's link map comes before ours: the program loaded

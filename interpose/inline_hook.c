@@ -13,7 +13,6 @@
  * (loop/jrcxz, a displacement that no longer fits) or the function ends
  * inside them. */
 #include <capstone/capstone.h>
-#include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "interposer.h"
 #include "inline_hook.h"
+#include "loaded_module.h"
 
 #define JMP_LEN 5		/* e9 rel32 */
 #define SLOT_BYTES 96		/* trampoline + thunk stub, per function */
@@ -224,6 +224,52 @@ static bool inside(const struct module_range *m, const void *p)
 	return (uintptr_t)p >= m->lo && (uintptr_t)p < m->hi;
 }
 
+struct hook_walk {
+	const struct module_range *m;
+	const char *module;
+	struct region r;
+	csh cs;
+	void (*note)(const char *key, const char *value);
+	unsigned hooked, refused;
+	bool has_cuinit;
+};
+
+static bool find_cuinit(const char *name, void *addr, size_t size, void *arg)
+{
+	(void)size;
+	struct hook_walk *w = arg;
+	if (strcmp(name, "cuInit") || !inside(w->m, addr))
+		return true;
+	w->has_cuinit = true;
+	return false;
+}
+
+static bool hook_symbol(const char *name, void *addr, size_t size, void *arg)
+{
+	struct hook_walk *w = arg;
+	int i = vgpu_static_index(name);
+	if (i < 0 || !inside(w->m, addr))
+		return true;
+	if (w->r.next + SLOT_BYTES > w->r.end)
+		return false;
+	const char *why = NULL;
+	void *tramp = hook_one(w->cs, addr, size, vgpu_static_thunks[i], &w->r,
+			       &why);
+	if (!tramp) {
+		char line[600];
+		snprintf(line, sizeof(line), "%s: %s: %s", w->module, name, why);
+		w->note("inline-refused", line);
+		w->refused++;
+		return true;
+	}
+	/* The handler is this very library: it must run the original code,
+	 * never the patched entry. */
+	if (vgpu_slots[i].target == addr)
+		vgpu_slots[i].target = tramp;
+	w->hooked++;
+	return true;
+}
+
 unsigned vgpu_inline_module(const struct dl_phdr_info *info,
 			    void (*note)(const char *key, const char *value))
 {
@@ -240,73 +286,37 @@ unsigned vgpu_inline_module(const struct dl_phdr_info *info,
 	}
 	if (!info->dlpi_name || !*info->dlpi_name || m.lo >= m.hi)
 		return 0;
-	void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
-		return 0;
+	struct hook_walk w = { .m = &m, .module = info->dlpi_name, .note = note };
 	/* Only a library that defines the driver's entry points itself. */
-	void *probe = dlsym(h, "cuInit");
-	if (!probe || !inside(&m, probe)) {
-		dlclose(h);
+	vgpu_module_functions(info, find_cuinit, &w);
+	if (!w.has_cuinit)
 		return 0;
-	}
 	size_t room = (size_t)vgpu_nstatic * SLOT_BYTES;
 	long pg = sysconf(_SC_PAGESIZE);
 	room = (room + (size_t)pg - 1) & ~(size_t)(pg - 1);
-	struct region r = { map_near(m.lo, m.hi, room), NULL, NULL };
+	w.r.base = map_near(m.lo, m.hi, room);
 	char line[600];
-	if (!r.base) {
+	if (!w.r.base) {
 		snprintf(line, sizeof(line), "%s: no memory within 2 GiB for trampolines",
 			 info->dlpi_name);
 		note("inline-refused", line);
-		dlclose(h);
 		return 0;
 	}
-	r.next = r.base;
-	r.end = r.base + room;
-	csh cs;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+	w.r.next = w.r.base;
+	w.r.end = w.r.base + room;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &w.cs) != CS_ERR_OK) {
 		note("inline-refused", "capstone could not start");
-		munmap(r.base, room);
-		dlclose(h);
+		munmap(w.r.base, room);
 		return 0;
 	}
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	unsigned hooked = 0, refused = 0;
-	for (unsigned i = 0; i < vgpu_nstatic; i++) {
-		const char *name = vgpu_static_names[i];
-		uint8_t *fn = dlsym(h, name);
-		if (!fn || !inside(&m, fn) || r.next + SLOT_BYTES > r.end)
-			continue;
-		Dl_info di;
-		const ElfW(Sym) *sym = NULL;
-		size_t size = 0;
-		if (dladdr1(fn, &di, (void **)&sym, RTLD_DL_SYMENT) && sym &&
-		    (uint8_t *)di.dli_saddr == fn)
-			size = sym->st_size;
-		const char *why = NULL;
-		void *tramp = hook_one(cs, fn, size, vgpu_static_thunks[i], &r, &why);
-		if (!tramp) {
-			snprintf(line, sizeof(line), "%s: %s: %s", info->dlpi_name,
-				 name, why);
-			note("inline-refused", line);
-			refused++;
-			continue;
-		}
-		/* The handler is this very library: it must run the original
-		 * code, never the patched entry. */
-		if (vgpu_slots[i].target == fn)
-			vgpu_slots[i].target = tramp;
-		hooked++;
-	}
-	cs_close(&cs);
-	mprotect(r.base, room, PROT_READ | PROT_EXEC);
-	if (!hooked) {
-		munmap(r.base, room);
-		dlclose(h);
-	}
+	cs_option(w.cs, CS_OPT_DETAIL, CS_OPT_ON);
+	vgpu_module_functions(info, hook_symbol, &w);
+	cs_close(&w.cs);
+	mprotect(w.r.base, room, PROT_READ | PROT_EXEC);
+	if (!w.hooked)
+		munmap(w.r.base, room);
 	snprintf(line, sizeof(line), "%s: inline, %u function(s) hooked, %u refused",
-		 info->dlpi_name, hooked, refused);
+		 info->dlpi_name, w.hooked, w.refused);
 	note("route", line);
-	/* A hooked library keeps our handle: it must not go while patched. */
-	return hooked;
+	return w.hooked;
 }

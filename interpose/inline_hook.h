@@ -8,7 +8,8 @@
 
 /* Hooks the driver entry points a library defines (nothing when it
  * defines no cuInit); notes the route and each refusal through `note`.
- * Returns the number hooked. */
+ * Returns the number hooked; the caller keeps a hooked library loaded.
+ * Takes no lock of the loader's and loads nothing. */
 HIDDEN unsigned vgpu_inline_module(const struct dl_phdr_info *info,
 				   void (*note)(const char *key, const char *value));
 

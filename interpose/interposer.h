@@ -25,6 +25,15 @@ extern const char *const vgpu_static_names[] HIDDEN;	/* sorted */
 extern void *const vgpu_static_thunks[] HIDDEN;
 extern const struct vgpu_outspec vgpu_static_outspecs[] HIDDEN;
 extern const unsigned vgpu_nstatic_outspecs HIDDEN;
+/* What a function returns when the backend lacks it, by its return type
+ * (common/api_decode.txt; not listed: an error code). */
+enum vgpu_ret {
+	VGPU_RET_CODE,		/* status or number: the not-supported code */
+	VGPU_RET_ZERO,		/* void or a pointer: 0 */
+	VGPU_RET_TEXT,		/* const char *: a text naming the problem */
+};
+extern const unsigned char vgpu_static_rets[] HIDDEN;	/* enum vgpu_ret */
+extern const char *const vgpu_static_ret_texts[] HIDDEN; /* for _TEXT */
 
 /* ---- per API (api_*.c) ---- */
 struct vgpu_special {
@@ -44,6 +53,7 @@ extern char vgpu_pool[] HIDDEN;
 extern char vgpu_thunk_exit[] HIDDEN;
 extern char vgpu_fake_ret[] HIDDEN;
 extern char vgpu_missing_ret[] HIDDEN;
+extern char vgpu_missing_text_ret[] HIDDEN;
 extern int vgpu_missing_code HIDDEN;
 #define VGPU_POOL_BIT 0x80000000u
 #define VGPU_POOL_SIZE 4096u
@@ -83,6 +93,10 @@ HIDDEN extern void *vgpu_backend;		/* dlopen handle, or NULL */
 HIDDEN void *vgpu_backend_sym(const char *name);
 HIDDEN bool vgpu_is_ours(const void *p);
 HIDDEN void vgpu_backend_load(void);
+/* A call the backend cannot answer: the value it returns, and code that
+ * returns a value of that type when no frame can carry one. */
+HIDDEN uint64_t vgpu_missing_value(uint32_t func);
+HIDDEN void *vgpu_missing_stub(uint32_t func);
 HIDDEN extern char *vgpu_config_text;		/* rules text, or NULL */
 
 /* ring.c: producer side */

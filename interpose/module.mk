@@ -6,7 +6,7 @@
 #   libvgpu-nvml.so      SONAME libnvidia-ml.so.1
 IP_CORE_SRC := interpose/core.c interpose/names.c interpose/pool.c \
 	interpose/ring.c interpose/backend.c interpose/inject.c \
-	interpose/standalone.c interpose/callsite.c
+	interpose/standalone.c interpose/callsite.c interpose/loaded_module.c
 IP_COMMON_SRC := common/trace_ring.c common/trace_write.c common/rules.c \
 	$(wildcard common/cuda_names.c)
 COMMON_EXTRA_SRC += common/trace_ring.c

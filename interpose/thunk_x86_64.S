@@ -115,6 +115,22 @@ vgpu_missing_ret:
 	ret
 	.size vgpu_missing_ret, .-vgpu_missing_ret
 
+/* The same for a function that returns a const char *. */
+	.globl vgpu_missing_text_ret
+	.hidden vgpu_missing_text_ret
+	.type vgpu_missing_text_ret,@function
+	.p2align 4
+vgpu_missing_text_ret:
+	endbr64
+	lea missing_text(%rip), %rax
+	ret
+	.size vgpu_missing_text_ret, .-vgpu_missing_text_ret
+
+	.section .rodata
+missing_text:
+	.string "not provided by the vgpu-run backend"
+	.text
+
 /* Thunks for pointers handed out at run time (cuGetProcAddress results,
  * export-table slots): a pool of fixed 16-byte stubs, so no code is ever
  * written at run time.  Stub k uses slot VGPU_POOL_BIT | k. */

@@ -87,16 +87,6 @@ const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 	return NULL;
 }
 
-/* Who may own a file that root hands to other programs: root, or the
- * user who asked for it (directly or through sudo). */
-static bool trusted_owner(uid_t uid)
-{
-	if (uid == 0 || uid == getuid())
-		return true;
-	const char *su = getenv("SUDO_UID");
-	return su && (uid_t)strtoul(su, NULL, 10) == uid;
-}
-
 int served_files_open(struct supervisor *s, char *err, size_t errlen)
 {
 	size_t n = 0;
@@ -126,32 +116,10 @@ int served_files_open(struct supervisor *s, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		f->opath_fd = open(f->path, O_PATH | O_CLOEXEC);
-		struct stat st;
-		if (f->opath_fd < 0 || fstat(f->opath_fd, &st)) {
-			snprintf(err, errlen, "%s: %s: %s", r->origin, f->path,
-				 strerror(errno));
+		f->opath_fd = held_file_open(r->origin, f->path, s->root,
+					      err, errlen);
+		if (f->opath_fd < 0)
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "%s: %s: not a regular file",
-				 r->origin, f->path);
-			return -1;
-		}
-		if (s->root && (st.st_mode & 022)) {
-			snprintf(err, errlen,
-				 "%s: %s: refusing to serve a group- or "
-				 "world-writable file as root (mode %03o)",
-				 r->origin, f->path, st.st_mode & 0777);
-			return -1;
-		}
-		if (s->root && !trusted_owner(st.st_uid)) {
-			snprintf(err, errlen,
-				 "%s: %s: refusing to serve a file owned by "
-				 "uid %u as root (only root or the invoking "
-				 "user)", r->origin, f->path, st.st_uid);
-			return -1;
-		}
 		s->nserved++;
 	}
 	return 0;

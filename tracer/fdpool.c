@@ -29,10 +29,7 @@ static bool started;
 
 static int open_fresh(const struct served_file *f)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", f->opath_fd);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return held_file_reopen(f->opath_fd);
 }
 
 static void *refill(void *arg)

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 "      --redirect NAME=PATH  serve PATH when the program opens NAME (glob or\n"
 "                          soname:NAME allowed)\n"
 "      --backend [API=]VALUE  sim, passthrough or a handler library PATH\n"
+"                          (PATH alone: the APIs whose entry points it exports)\n"
 "      --real-lib [API=]PATH  the real NVIDIA library for passthrough\n"
 "      --no-default-rules  do not read the shipped default.rules\n"
 "      --lossy             let trace rings drop records instead of waiting\n"

@@ -6,12 +6,17 @@
  * runtimes), from `backend [API=]VALUE` rules, the last one winning:
  *   sim          LIBDIR/sim/<the real file name>
  *   passthrough  `real-lib API=PATH`, else the host's NVIDIA library
- *   PATH         a user's handler library
+ *   PATH         a user's handler library; without API= it backs the APIs
+ *                whose entry points it exports (cuInit: cuda;
+ *                cudaGetDeviceCount or cudaMalloc: the runtime its SONAME
+ *                names, else both; nvmlInit_v2: nvml)
  * No backend rule: passthrough when the host has an NVIDIA driver, else
- * sim (said once on stderr). */
+ * sim (said once on stderr).  Every backend file is checked and held open
+ * from start (held_file.c): each serve is a fresh open of that inode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "elf_exports.h"
+#include "elf_soname.h"
 #include "supervisor.h"
 #include "trace_ring.h"
 
@@ -31,6 +38,7 @@ static const char *const files[B_MAX] = { "libcuda.so.1", "libcudart.so.12",
 					  "libnvidia-ml.so.1" };
 static char *backend_path[B_MAX];	/* resolved at start, NULL: none */
 static const char *backend_why[B_MAX];
+static int backend_fd[B_MAX] = { -1, -1, -1, -1 };	/* held (O_PATH) */
 static bool sim_by_default[B_MAX];	/* said on stderr at first use */
 
 static struct vr_drain *drain;
@@ -78,7 +86,7 @@ static int known_key(const char *k)
 }
 
 static char *resolve(struct supervisor *s, int api, const char *value,
-		     const char **why)
+		     const char **why, const char **origin)
 {
 	char p[4096];
 	if (!strcmp(value, "sim")) {
@@ -93,8 +101,10 @@ static char *resolve(struct supervisor *s, int api, const char *value,
 			if (r->kind != RULE_REAL_LIB)
 				continue;
 			for (unsigned k = 0; k < r->nkv; k++)
-				if (api_matches(r->kv[k].key, api))
+				if (api_matches(r->kv[k].key, api)) {
+					*origin = r->origin;
 					return strdup(r->kv[k].val);
+				}
 		}
 		return find_real(api);
 	}
@@ -111,7 +121,7 @@ static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
 	for (int a = 0; a < B_MAX; a++) {
 		if (strcmp(key, keys[a]))
 			continue;
-		if (!backend_path[a])
+		if (backend_fd[a] < 0)
 			return -ENOENT;
 		static bool said;
 		if (sim_by_default[a] && !said) {
@@ -122,8 +132,7 @@ static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
 				"(--backend sim)\n");
 		}
 		*what = backend_path[a];
-		int fd = open(backend_path[a], O_RDONLY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
+		return held_file_reopen(backend_fd[a]);
 	}
 	return -ENOENT;
 }
@@ -192,16 +201,112 @@ static bool host_has_driver(void)
 	return p != NULL;
 }
 
+/* The APIs a handler library given without API= backs: those whose
+ * entry points it defines.  A runtime named by its SONAME backs only that
+ * major version.  Returns a mask of 1 << B_*, or -1 (said on stderr). */
+static int exported_apis(struct supervisor *s, const struct rule *r,
+			 const char *path)
+{
+	enum { N_CUINIT, N_COUNT, N_MALLOC, N_NVML, N_MAX };
+	static const char *const names[N_MAX] = {
+		"cuInit", "cudaGetDeviceCount", "cudaMalloc", "nvmlInit_v2",
+	};
+	bool found[N_MAX] = { false };
+	char err[PATH_MAX + 256], soname[128] = "";
+	int held = held_file_open(r->origin, path, s->root, err, sizeof(err));
+	if (held < 0) {
+		fprintf(stderr, "vgpu-run: %s\n", err);
+		return -1;
+	}
+	int fd = held_file_reopen(held);
+	close(held);
+	int rc = fd < 0 ? -1 : elf_find_exports(fd, names, N_MAX, found);
+	if (fd >= 0 && elf_read_soname(fd, soname, sizeof(soname)))
+		soname[0] = 0;
+	if (fd >= 0)
+		close(fd);
+	int mask = 0;
+	if (found[N_CUINIT])
+		mask |= 1 << B_CUDA;
+	if (found[N_COUNT] || found[N_MALLOC]) {
+		if (!strcmp(soname, files[B_CUDART12]))
+			mask |= 1 << B_CUDART12;
+		else if (!strcmp(soname, files[B_CUDART13]))
+			mask |= 1 << B_CUDART13;
+		else
+			mask |= 1 << B_CUDART12 | 1 << B_CUDART13;
+	}
+	if (found[N_NVML])
+		mask |= 1 << B_NVML;
+	if (rc || !mask) {
+		fprintf(stderr, "vgpu-run: %s: backend %s: %s (say which API it "
+			"serves: --backend cuda=PATH, cudart=, nvml=)\n",
+			r->origin, path, rc ? "cannot read its dynamic symbols" :
+			"exports none of cuInit, cudaGetDeviceCount, cudaMalloc, "
+			"nvmlInit_v2");
+		return -1;
+	}
+	return mask;
+}
+
+/* One line (-v): which backend answers each API. */
+static void say_backends(void)
+{
+	char line[4 * (PATH_MAX + 32)] = "vgpu-run: backends:";
+	size_t n = strlen(line);
+	for (int a = 0; a < B_MAX && n < sizeof(line); a++) {
+		const char *what = backend_fd[a] < 0 ? "none" :
+				   !strcmp(backend_why[a], "sim") ? "sim" :
+				   backend_path[a];
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %s=%s%s",
+				      a ? "," : "", keys[a], what,
+				      backend_fd[a] >= 0 &&
+				      !strcmp(backend_why[a], "passthrough") ?
+				      " (passthrough)" : "");
+	}
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The backend file of each API, checked and held from start.  A default
+ * choice whose file is absent leaves the API without a backend (its
+ * calls answer "not supported"); anything else refused stops vgpu-run. */
+static int hold_backend(struct supervisor *s, int a, bool chosen,
+			const char *origin)
+{
+	char err[PATH_MAX + 256];
+	int fd = held_file_open(origin, backend_path[a], s->root, err,
+				sizeof(err));
+	if (fd >= 0) {
+		backend_fd[a] = fd;
+		return 0;
+	}
+	if (fd == -ENOENT && !chosen)
+		return 0;
+	fprintf(stderr, "vgpu-run: %s\n", err);
+	return -1;
+}
+
 int interposer_init(struct supervisor *s)
 {
-	const char *value[B_MAX] = { 0 };
+	const char *value[B_MAX] = { 0 }, *origin[B_MAX] = { 0 };
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule *r = &s->rules.v[i];
 		if (r->kind != RULE_BACKEND)
 			continue;
-		for (unsigned w = 0; w < r->nwords; w++)
+		for (unsigned w = 0; w < r->nwords; w++) {
+			const char *v = r->words[w];
+			int mask = (1 << B_MAX) - 1;
+			if (strcmp(v, "sim") && strcmp(v, "passthrough")) {
+				mask = exported_apis(s, r, v);
+				if (mask < 0)
+					return -1;
+			}
 			for (int a = 0; a < B_MAX; a++)
-				value[a] = r->words[w];
+				if (mask & (1 << a)) {
+					value[a] = v;
+					origin[a] = r->origin;
+				}
+		}
 		for (unsigned k = 0; k < r->nkv; k++) {
 			if (!known_key(r->kv[k].key)) {
 				fprintf(stderr, "vgpu-run: %s: backend: unknown "
@@ -211,8 +316,10 @@ int interposer_init(struct supervisor *s)
 				return -1;
 			}
 			for (int a = 0; a < B_MAX; a++)
-				if (api_matches(r->kv[k].key, a))
+				if (api_matches(r->kv[k].key, a)) {
 					value[a] = r->kv[k].val;
+					origin[a] = r->origin;
+				}
 		}
 	}
 	int driver = -1;		/* looked up once, when needed */
@@ -222,26 +329,32 @@ int interposer_init(struct supervisor *s)
 			if (driver < 0)
 				driver = host_has_driver();
 			value[a] = driver ? "passthrough" : "sim";
+			origin[a] = "default backend";
 			sim_by_default[a] = !driver;
 		}
-		backend_path[a] = resolve(s, a, value[a], &backend_why[a]);
+		backend_path[a] = resolve(s, a, value[a], &backend_why[a],
+					  &origin[a]);
 		if (!backend_path[a] && !chosen) {
 			/* A driver but no runtime of that major version on
 			 * the host: the simulated one answers. */
 			value[a] = "sim";
 			sim_by_default[a] = true;
 			backend_path[a] = resolve(s, a, value[a],
-						  &backend_why[a]);
+						  &backend_why[a], &origin[a]);
 		} else if (!backend_path[a]) {
 			fprintf(stderr, "vgpu-run: no real %s found for "
 				"passthrough (give --real-lib %s=PATH)\n",
 				files[a], keys[a]);
 		}
-		if (backend_path[a] && s->trace) {
+		if (backend_path[a] && hold_backend(s, a, chosen, origin[a]))
+			return -1;
+		if (backend_fd[a] >= 0 && s->trace) {
 			const char *strs[] = { keys[a], backend_path[a] };
 			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
 		}
 	}
+	if (s->opt.verbose > 0)
+		say_backends();
 	reserved_register("backend/", true, serve_backend);
 	reserved_register("ring", false, serve_ring);
 	if (!s->trace)

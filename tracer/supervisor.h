@@ -95,6 +95,15 @@ const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 				      int dirfd, const char *path);
 int served_files_open(struct supervisor *s, char *err, size_t errlen);
 
+/* held_file.c: open PATH O_PATH and check it is a regular file that root
+ * may hand out (not group/world-writable, owned by root or the invoking
+ * user; checked only when root).  Returns the held fd, or -errno with
+ * err set ("ORIGIN: PATH: why"; -EACCES: refused).  reopen: a fresh read-only description of
+ * the held inode (or -errno). */
+int held_file_open(const char *origin, const char *path, bool root,
+		   char *err, size_t errlen);
+int held_file_reopen(int opath_fd);
+
 /* fdpool.c: a fresh read-only descriptor of a served file (or -errno). */
 void fdpool_init(const struct served_file *files, size_t n);
 int fdpool_take(const struct served_file *f);

@@ -1,0 +1,28 @@
+/* What a loaded module says about itself, read from its mapped dynamic
+ * segment: no dlopen, dlsym or dladdr, which take the loader's lock (a
+ * thread inside dlopen may be waiting on ours) and may run a module's
+ * constructors before the loader would (dlopen of a module still being
+ * loaded initialises it on the spot). */
+#ifndef VGPU_LOADED_MODULE_H
+#define VGPU_LOADED_MODULE_H
+
+#include <link.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "interposer.h"
+
+/* Note type of the marker every interposer library carries (owner
+ * "vgpu"): the libraries leave each other alone. */
+#define VGPU_NOTE_INTERPOSER 0x76677075u
+
+HIDDEN bool vgpu_module_is_interposer(const struct dl_phdr_info *info);
+
+/* Calls fn for each function the module defines under its default (or
+ * only) version; stops early when fn returns false. */
+typedef bool (*vgpu_symbol_fn)(const char *name, void *addr, size_t size,
+			       void *arg);
+HIDDEN void vgpu_module_functions(const struct dl_phdr_info *info,
+				  vgpu_symbol_fn fn, void *arg);
+
+#endif
