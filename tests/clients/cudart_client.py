@@ -39,7 +39,8 @@ def runtime_view(n):
     rt.cudaRuntimeGetVersion(byref(v))
     runtime_version(v.value)
     count = c_int()
-    same("runtime: cudaGetDeviceCount", rt.cudaGetDeviceCount(byref(count)), cudaSuccess)
+    if not same("runtime: cudaGetDeviceCount", rt.cudaGetDeviceCount(byref(count)), cudaSuccess):
+        return None  # the runtime did not start: nothing further to ask it
     views = []
     for i in range(count.value):
         buf = ctypes.create_string_buffer(4096)
@@ -128,8 +129,11 @@ def main():
     devs = devices_from_rules()
     views = {"driver": step("driver: device queries", driver_view) or []}
     n = len(devs) if devs else len(views["driver"])
-    views["runtime %d" % MAJOR] = step("runtime: device queries", runtime_view, n) or []
-    step("runtime: memory", runtime_memory)
+    views["runtime %d" % MAJOR] = step("runtime: device queries", runtime_view, n)
+    if views["runtime %d" % MAJOR] is None:
+        del views["runtime %d" % MAJOR]
+    else:
+        step("runtime: memory", runtime_memory)
     views["nvml"] = step("nvml: device queries", nvml_view) or []
     compare_views(devs, views)
     finish()

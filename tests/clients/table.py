@@ -26,6 +26,7 @@ CLIENTS = [
     ("numba-cuda", ["numba-cuda", "numba"], "no runtime: driver API only"),
     ("cudart12", ["nvidia-cuda-runtime-cu12"], None),
     ("cudart13", [], None),
+    ("cudart13-pypi", ["nvidia-cuda-runtime"], None),
 ]
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real Python CUDA clients from PyPI under vgpu-run: NVIDIA's cuda-bindings,
 # nvidia-ml-py with nvitop and gpustat, CuPy, numba-cuda, and NVIDIA's own
-# libcudart.so.12 (PyPI) and .13 (toolkit) behind a ctypes client.  Each
+# libcudart.so.12 (PyPI), .13 (toolkit) and .13 (PyPI, a newer minor)
+# behind a ctypes client.  Each
 # runs on two simulated devices that differ in every value
 # (two_devices.rules) and checks what it sees against that file; the
 # runtimes that are shared libraries run again as NVIDIA's real ones on the
@@ -32,6 +33,8 @@ runs=(
 	"cudart12|cudart_client.py CUDART12|pass"
 	"cudart13|cudart_client.py CUDART13|sim"
 	"cudart13|cudart_client.py CUDART13|pass"
+	"cudart13-pypi|cudart_client.py PYPI13|sim"
+	"cudart13-pypi|cudart_client.py PYPI13|pass"
 )
 
 # On a machine with an NVIDIA GPU the clients run once more on it
@@ -60,6 +63,7 @@ why=$("$here/venv.sh" "$(dirname "$venv")" 2>"$T/venv.time") || skip_all "${why#
 [ -r "$cudart13" ] || cudart13=
 py_ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cudart12=${cudart12/python3.11/python$py_ver}
+pypi13=$venv/lib/python$py_ver/site-packages/nvidia/cu13/lib/libcudart.so.13
 
 mkdir -p "$results"
 rm -f "$results"/*.txt
@@ -67,6 +71,9 @@ for r in "${runs[@]}"; do
 	IFS='|' read -r name args variant <<<"$r"
 	label="python client $name ($variant)"
 	args=${args/CUDART12/$cudart12}
+	args=${args/PYPI13/$pypi13}
+	real13=$cudart13
+	[ "$name" = cudart13-pypi ] && real13=$pypi13
 	if [[ $args == *CUDART13* ]]; then
 		[ -n "$cudart13" ] || { skip "$label" "no CUDA 13 toolkit at /usr/local/cuda"; continue; }
 		args=${args/CUDART13/$cudart13}
@@ -74,7 +81,7 @@ for r in "${runs[@]}"; do
 	backend=(--backend sim --rules "$rules") env=(VGPU_CLIENT_RULES=$rules)
 	case $variant in
 	pass) backend+=(--backend cudart=passthrough --real-lib "cudart12=$cudart12"
-		${cudart13:+--real-lib "cudart13=$cudart13"}) ;;
+		${real13:+--real-lib "cudart13=$real13"}) ;;
 	gpu) backend=(--backend passthrough) env=() ;;
 	esac
 	out=$T/$name.$variant.out

@@ -11,8 +11,8 @@ build=${1:?usage: venv.sh BUILD_DIR [heavy]}
 heavy=${2:-}
 venv=$build/clients-venv
 pkgs=(cuda-bindings nvidia-ml-py nvitop gpustat cupy-cuda13x numba-cuda
-      nvidia-cuda-runtime-cu12)
-mods="cuda.bindings.driver pynvml nvitop gpustat cupy numba.cuda nvidia.cuda_runtime"
+      nvidia-cuda-runtime-cu12 nvidia-cuda-runtime)
+mods="cuda.bindings.driver pynvml nvitop gpustat cupy numba.cuda nvidia.cuda_runtime nvidia.cu13"
 # torch brings its own CUDA libraries (several GB) and pins its own
 # versions of packages above: a venv of its own keeps the light one stable.
 if [ "$heavy" = heavy ]; then
