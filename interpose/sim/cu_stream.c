@@ -9,6 +9,7 @@
 #include "handles.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct sim_stream {
@@ -259,4 +260,20 @@ SIM_API CUresult cuEventElapsedTime(float *ms, CUevent start, CUevent end)
 SIM_API CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end)
 {
 	return cuEventElapsedTime(ms, start, end);
+}
+
+/* Work completes when issued, so a stream-ordered write is a store now.
+ * PyTorch fetches this at start-up (see cu_vmm.c for why every name it
+ * asks for must exist). */
+SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
+				      uint32_t value, unsigned flags)
+{
+	CUresult r = check_stream(s);
+	if (r)
+		return r;
+	struct sim_alloc a;
+	if (!sim_alloc_find((uintptr_t)addr, sizeof(value), &a))
+		return CUDA_ERROR_INVALID_VALUE;
+	memcpy((void *)(uintptr_t)addr, &value, sizeof(value));
+	return CUDA_SUCCESS;
 }

@@ -6,7 +6,12 @@
  *   cuPointerGetAttributes of host memory CUDA does not know: success,
  *     memory type 0, ordinal -2; of a device allocation: device, ordinal;
  *   cudaGetDriverEntryPointByVersion of an unknown name:
- *     cudaErrorSymbolNotFound, which is also the last error, status 1. */
+ *     cudaErrorSymbolNotFound, which is also the last error, status 1;
+ *     of cuMemAddressReserve (PyTorch asks): found, no last error, and
+ *     the function answers CUDA_ERROR_NOT_SUPPORTED (no VMM on the sim);
+ *   cuStreamWriteValue32 stores its value in device memory;
+ *   slot 12 of the runtime interface table (NVIDIA's runtime 13.2+ calls
+ *     it at start-up): present, answers CUDA_SUCCESS. */
 #include <dlfcn.h>
 #include <stdio.h>
 
@@ -37,6 +42,10 @@ int main(void)
 	SYM(rt, cudaGetDriverEntryPointByVersion,
 	    cudaError_t(*)(const char *, void **, unsigned, unsigned long long, int *));
 	SYM(rt, cudaGetLastError, cudaError_t(*)(void));
+	SYM(cu, cuStreamWriteValue32,
+	    CUresult(*)(CUstream, CUdeviceptr, unsigned, unsigned));
+	SYM(cu, cuMemcpyDtoH_v2, CUresult(*)(void *, CUdeviceptr, size_t));
+	SYM(cu, cuGetExportTable, CUresult(*)(const void **, const CUuuid *));
 	CUcontext ctx;
 	if (cuInit(0) || cuDevicePrimaryCtxRetain(&ctx, 0) || cuCtxSetCurrent(ctx)) {
 		printf("init=failed\n");
@@ -67,5 +76,31 @@ int main(void)
 							 12000, 0, &status);
 	printf("entry_point=%d,%s,%d,last=%d\n", e, fn ? "fn" : "null", status,
 	       cudaGetLastError());
+
+	fn = NULL;
+	e = cudaGetDriverEntryPointByVersion("cuMemAddressReserve", &fn, 12000,
+					     0, &status);
+	CUdeviceptr va = 0;
+	r = fn ? ((CUresult(*)(CUdeviceptr *, size_t, size_t, CUdeviceptr,
+				unsigned long long))fn)(&va, 2 << 20, 0, 0, 0)
+	       : CUDA_ERROR_NOT_FOUND;
+	printf("vmm_entry_point=%d,%d,last=%d,call=%d\n", e, status,
+	       cudaGetLastError(), r);
+
+	unsigned word = 0;
+	r = cuStreamWriteValue32(CU_STREAM_LEGACY, dev + 8, 0xC0FFEE, 0);
+	cuMemcpyDtoH_v2(&word, dev + 8, sizeof(word));
+	printf("write_value=%d,%#x\n", r, word);
+
+	static const CUuuid runtime_interface = { {
+		0x6b, 0xd5, 0xfb, 0x6c, 0x5b, 0xf4, 0xe7, 0x4a,
+		0x89, 0x87, 0xd9, 0x39, 0x12, 0xfd, 0x9d, 0xf9 } };
+	const void *const *table = NULL;
+	r = cuGetExportTable((const void **)&table, &runtime_interface);
+	size_t slots = table ? (size_t)(uintptr_t)table[0] / sizeof(void *) : 0;
+	CUresult (*slot12)(void) =
+		slots > 12 ? (CUresult(*)(void))(uintptr_t)table[12] : NULL;
+	printf("runtime_interface=%d,slot12=%d\n", r,
+	       slot12 ? slot12() : -1);
 	return 0;
 }

@@ -8,7 +8,10 @@ cc_test "$T/answers" "$VGPU_ROOT/tests/clients/sim_answers.c" -ldl
 want="capturing=0,0
 host_attributes=0,0,-2
 device_attributes=0,2,0
-entry_point=500,null,1,last=500"
+entry_point=500,null,1,last=500
+vmm_entry_point=0,0,last=0,call=801
+write_value=0,0xc0ffee
+runtime_interface=0,slot12=0"
 expect_eq "sim answers, libraries on their own" \
 	"$(LD_LIBRARY_PATH=$sim timeout 30 "$T/answers" 2>&1)" "$want"
 expect_eq "sim answers, under vgpu-run --backend sim" \
