@@ -27,6 +27,7 @@ CLIENTS = [
     ("cudart12", ["nvidia-cuda-runtime-cu12"], None),
     ("cudart13", [], None),
     ("cudart13-pypi", ["nvidia-cuda-runtime"], None),
+    ("torch", ["torch"], None),
 ]
 
 
@@ -63,7 +64,8 @@ def main():
     results, venv, readme = sys.argv[1:4]
     gpu_dir = sys.argv[4] if len(sys.argv) > 4 else None
     got = {os.path.basename(p)[:-4]: read(p) for p in glob.glob(os.path.join(results, "*.txt"))}
-    vers = versions(venv)
+    vers = versions(venv + "-heavy") if os.path.isdir(venv + "-heavy") else {}
+    vers.update(versions(venv))
     rows = ["| client | version | exercised | sim | NVIDIA runtime on the sim driver "
             "(`--backend cudart=passthrough`) | real GPU |",
             "|---|---|---|---|---|---|"]

@@ -8,13 +8,15 @@
 # runtimes that are shared libraries run again as NVIDIA's real ones on the
 # sim driver (--backend cudart=passthrough).  One PASS/FAIL line per client
 # and variant, the client's failed checks below it; results and what each
-# run exercised go to $VGPU_BUILD/clients-results/ for `make clients-table`.
+# run exercised go to $VGPU_BUILD/clients-results/ for `make clients-table`
+# (client_run.sh).
 #
 # The ASan pass runs them again: its vgpu-run (ASan) supervises the largest
 # real programs of the suite there (thousands of opens, child processes,
 # threads), which no other test gives it; its interposers are UBSan-only,
 # so the added cost is the runs themselves, about a quarter of a minute.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/client_run.sh"
 here=$VGPU_ROOT/tests/clients
 rules=$here/two_devices.rules
 venv=${VGPU_CLIENTS_VENV:-$VGPU_ROOT/build/clients-venv}
@@ -65,8 +67,6 @@ py_ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cudart12=${cudart12/python3.11/python$py_ver}
 pypi13=$venv/lib/python$py_ver/site-packages/nvidia/cu13/lib/libcudart.so.13
 
-mkdir -p "$results"
-rm -f "$results"/*.txt
 for r in "${runs[@]}"; do
 	IFS='|' read -r name args variant <<<"$r"
 	label="python client $name ($variant)"
@@ -78,41 +78,15 @@ for r in "${runs[@]}"; do
 		[ -n "$cudart13" ] || { skip "$label" "no CUDA 13 toolkit at /usr/local/cuda"; continue; }
 		args=${args/CUDART13/$cudart13}
 	fi
-	backend=(--backend sim --rules "$rules") env=(VGPU_CLIENT_RULES=$rules)
+	backend=(--backend sim --rules "$rules")
+	export VGPU_CLIENT_RULES=$rules
 	case $variant in
 	pass) backend+=(--backend cudart=passthrough --real-lib "cudart12=$cudart12"
 		${real13:+--real-lib "cudart13=$real13"}) ;;
-	gpu) backend=(--backend passthrough) env=() ;;
+	gpu) backend=(--backend passthrough); unset VGPU_CLIENT_RULES ;;
 	esac
-	out=$T/$name.$variant.out
-	start=$(date +%s%N)
 	# shellcheck disable=SC2086  # args is the client and its one argument
-	( cd "$here" && env "${env[@]}" timeout 120 "$BIN/vgpu-run" \
-		"${backend[@]}" -o "$T/$name.$variant.vgpu" -- "$py" $args ) >"$out" 2>&1
-	rc=$?
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	nok=$(grep -c '^ok ' "$out")
-	nfail=$(grep -c '^FAIL ' "$out")
-	{
-		echo "client=$name"
-		echo "variant=$variant"
-		echo "rc=$rc"
-		echo "ok=$nok"
-		echo "failed=$nfail"
-		echo "ms=$ms"
-		sed -n 's/^EXERCISED /exercised=/p; s/^RUNTIME /runtime=/p' "$out"
-		grep '^NOTE ' "$out" | sed 's/^NOTE /note=/' | sort -u
-		grep '^FAIL ' "$out" | sed 's/^FAIL /fail=/'
-	} >"$results/$name.$variant.txt"
-	echo "# $label: $nok checks held, $nfail failed, exit $rc, ${ms} ms"
-	if [ "$rc" = 0 ] && [ "$nfail" = 0 ] && [ "$nok" -gt 0 ]; then
-		pass "$label"
-	else
-		why="exit $rc"
-		[ "$rc" = 124 ] && why="timed out after 120 s"
-		fail "$label" "$why, $nfail of $((nok + nfail)) checks failed"
-		grep -E '^FAIL |Error|error' "$out" | head -n 12 | sed 's/^/    /'
-	fi
+	client_run "$name" "$variant" "$results" -- "${backend[@]}" -- "$py" $args
 done
 
 # CuPy's arithmetic needs a kernel's result: on the sim the trace must show
