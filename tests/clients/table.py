@@ -56,8 +56,13 @@ def cell(r):
         return "pass (%s checks)" % r["ok"]
     first = r["fail"][0] if r["fail"] else "exit %s" % r.get("rc")
     first = re.sub(r"<\w+\.(\w+): -?\d+>", r"\1", first)  # enum reprs -> names
+    rc = int(r.get("rc", 0))
+    if rc > 128 and rc != 124:
+        first += " (killed by signal %d)" % (rc - 128)
+    if r.get("said"):
+        first += "; it said: " + r["said"].strip()
     return "**FAIL** %s of %d: %s" % (r["failed"], int(r["ok"]) + int(r["failed"]),
-                                       first.replace("|", "\\|")[:160])
+                                       first.replace("|", "\\|")[:240])
 
 
 def main():
