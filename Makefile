@@ -17,9 +17,9 @@ DESTDIR  ?=
 CC       ?= cc
 SAN      ?= 0
 
-PKGS     := libseccomp libelf libunwind capstone
+PKGS     := libseccomp libelf libunwind capstone libzstd liblz4
 APT_PKGS := build-essential pkg-config libseccomp-dev libelf-dev \
-            libunwind-dev libcapstone-dev
+            libunwind-dev libcapstone-dev libzstd-dev liblz4-dev
 # Only for tests and benchmarks: peers, fuzzing and a browser for the
 # HTML timeline test.  Absent ones make their tests skip with a reason.
 APT_TEST_PKGS := clang lld binutils-gold strace ltrace uftrace patchelf \
@@ -75,7 +75,8 @@ $(OBJ)/so/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -MMD -MP -c $< -o $@
 
-COMMON_SRC := common/trace_write.c common/trace_read.c common/errbuf.c
+COMMON_SRC := common/trace_write.c common/trace_read.c common/errbuf.c \
+              common/out_file.c common/text_escape.c
 COMMON_EXE_OBJ = $(patsubst %.c,$(OBJ)/exe/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 COMMON_SO_OBJ  = $(patsubst %.c,$(OBJ)/so/%.o,$(COMMON_SRC) $(COMMON_EXTRA_SRC))
 

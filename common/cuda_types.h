@@ -274,10 +274,15 @@ struct cudaDeviceProp12 {
 	int cooperativeLaunch;
 	int cooperativeMultiDeviceLaunch;
 	CUDA_PROP_TAIL_BLOCK
-	int reserved2[2];
-	int reserved1[1];
-	int reserved[60];
+	int reserved[63];	/* older 12.x headers: reserved2[2], reserved1[1], reserved[60] */
 };
+
+/* libcudart.so.12's unversioned cudaGetDeviceProperties keeps the CUDA 11
+ * layout (the CUDA 12 header maps the name to _v2): the CUDA 12 layout
+ * cut after reservedSharedMemPerBlock, 728 bytes.  NVIDIA's 12.9 runtime
+ * writes exactly these bytes through that name, equal to the first 728 of
+ * its _v2 answer (tests/sim/test_abi_versions.sh). */
+#define CUDA_PROP11_SIZE 728
 
 /* libcudart.so.13: 1008 bytes. */
 struct cudaDeviceProp13 {
@@ -371,6 +376,17 @@ typedef struct {
 #define NVML_STRUCT_VERSION(type, v) ((unsigned)(sizeof(type) | ((v) << 24)))
 #define nvmlMemory_v2 NVML_STRUCT_VERSION(nvmlMemory_v2_t, 2)
 
+/* nvmlDeviceGetPciInfo and _v2: the layout from before _v3 widened the
+ * bus id to 32 bytes; the first 36 bytes are those of nvmlPciInfo_t. */
+typedef struct {
+	char busId[16];
+	unsigned domain, bus, device;
+	unsigned pciDeviceId;
+	unsigned pciSubSystemId;
+	unsigned reserved[4];
+} nvmlPciInfo_v1_t;
+
+/* nvmlDeviceGetPciInfo_v3. */
 typedef struct {
 	char busIdLegacy[16];
 	unsigned domain, bus, device;

@@ -65,14 +65,22 @@ static int fail(char *err, size_t errlen, const char *name, unsigned line,
 	return -1;
 }
 
+/* Numbers in rules are decimal: no sign, no 0x, and no leading zero
+ * (010 would read as 8 to a C-minded eye and as 10 to others: refused). */
+static int parse_decimal(const char *s, unsigned long long *out, char **end)
+{
+	if (!isdigit((unsigned char)*s) || (s[0] == '0' && isdigit((unsigned char)s[1])))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, end, 10);
+	return errno ? -1 : 0;
+}
+
 int rules_parse_size(const char *s, unsigned long long *out)
 {
 	char *end;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
+	unsigned long long v;
+	if (parse_decimal(s, &v, &end))
 		return -1;
 	static const struct { const char *sfx; unsigned shift; } units[] = {
 		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 },
@@ -97,15 +105,13 @@ static int check_value(enum val_type t, const char *v)
 	case V_STR:
 		return 0;
 	case V_INT:
-		if (!*v)
-			return -1;
-		errno = 0;
-		(void)strtoull(v, &end, 0);
-		return (*end || errno || *v == '-') ? -1 : 0;
+		return parse_decimal(v, &n, &end) || *end ? -1 : 0;
 	case V_SIZE:
 		return rules_parse_size(v, &n);
 	case V_NAME:
-		if (!*v)
+		/* A number given for a name (error=2) is decimal too. */
+		if (!*v || (isdigit((unsigned char)*v) &&
+			    (parse_decimal(v, &n, &end) || *end)))
 			return -1;
 		for (const char *p = v; *p; p++)
 			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
@@ -118,9 +124,9 @@ static int check_value(enum val_type t, const char *v)
 static const char *type_word(enum val_type t)
 {
 	switch (t) {
-	case V_INT: return "a non-negative integer";
-	case V_SIZE: return "a size such as 80GiB";
-	case V_NAME: return "a name or number";
+	case V_INT: return "a decimal integer without leading zeros";
+	case V_SIZE: return "a size such as 80GiB (decimal, no leading zeros)";
+	case V_NAME: return "a name or decimal number";
 	default: return "a string";
 	}
 }
@@ -341,49 +347,6 @@ int rules_parse(struct ruleset *rs, const char *name, const char *text,
 		p += len + (nl ? 1 : 0);
 	}
 	return 0;
-}
-
-int rules_parse_file(struct ruleset *rs, const char *path, char *err,
-		     size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 4096, len = 0;
-	char *text = malloc(cap);
-	for (;;) {
-		if (!text) {
-			fclose(f);
-			snprintf(err, errlen, "%s: out of memory", path);
-			return -1;
-		}
-		len += fread(text + len, 1, cap - len - 1, f);
-		if (len < cap - 1)
-			break;
-		cap *= 2;
-		char *nt = realloc(text, cap);
-		if (!nt)
-			free(text);
-		text = nt;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(text);
-		snprintf(err, errlen, "%s: read error", path);
-		return -1;
-	}
-	text[len] = 0;
-	if (strlen(text) != len) {
-		free(text);
-		snprintf(err, errlen, "%s: NUL byte in rules file", path);
-		return -1;
-	}
-	int rc = rules_parse(rs, path, text, err, errlen);
-	free(text);
-	return rc;
 }
 
 void rules_free(struct ruleset *rs)

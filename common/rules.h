@@ -58,7 +58,9 @@ struct ruleset {
  * returns -1 and writes "NAME:LINE: message" into err. */
 int rules_parse(struct ruleset *rs, const char *name, const char *text,
 		char *err, size_t errlen);
-/* Read and parse a file. */
+/* Read and parse a file (rules_file.c): it must be a regular file of at
+ * most RULES_FILE_MAX bytes; errors name FILE or FILE:LINE. */
+#define RULES_FILE_MAX (1u << 20)
 int rules_parse_file(struct ruleset *rs, const char *path, char *err,
 		     size_t errlen);
 void rules_free(struct ruleset *rs);

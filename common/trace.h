@@ -14,8 +14,12 @@ struct vt_writer;
 
 #define VT_OPEN_FORCE 0x1	/* replace an existing file instead of O_EXCL */
 
-/* Create PATH (mode 0600, O_EXCL unless VT_OPEN_FORCE) and write the file
- * header.  On failure returns NULL with errno set. */
+/* Create PATH (mode 0600, O_EXCL unless VT_OPEN_FORCE; never through a
+ * symbolic link) and write the file header.  A regular file is locked
+ * (flock) for the writer's life: EBUSY while another writer holds it.  On
+ * failure returns NULL with errno set.  vgpu-run, which may write as root
+ * into directories others share, opens its trace with out_file.h instead
+ * and hands the fd to vt_writer_fdopen. */
 struct vt_writer *vt_writer_open(const char *path, unsigned open_flags,
 				 uint32_t file_flags);
 /* Wrap an already open fd (tests, pipes). */
@@ -43,7 +47,16 @@ int vt_write_func_table(struct vt_writer *w, uint32_t api,
 
 int vt_writer_flush(struct vt_writer *w);
 uint64_t vt_writer_records(const struct vt_writer *w);
-/* Write VT_REC_END, flush and close.  Returns 0 or -errno. */
+/* fn(arg, errno, byte offset) is called once, from the writing thread,
+ * when the first write fails; from then on nothing more is written (the
+ * file ends with an error event and a VT_END_LOST end record where it
+ * could be cut back to a whole record). */
+void vt_writer_on_error(struct vt_writer *w,
+			void (*fn)(void *arg, int err, uint64_t at), void *arg);
+/* 0, or the first write error as -errno. */
+int vt_writer_error(const struct vt_writer *w);
+/* Write VT_REC_END, flush and close.  Returns 0 or -errno (also when an
+ * earlier write failed). */
 int vt_writer_close(struct vt_writer *w);
 
 uint64_t vt_now_ns(void);	/* CLOCK_MONOTONIC */
@@ -52,8 +65,10 @@ uint64_t vt_now_ns(void);	/* CLOCK_MONOTONIC */
 
 enum vt_read_status {
 	VT_READ_OK = 0,		/* *rec points at a record */
-	VT_READ_EOF = 1,	/* clean end: a VT_REC_END was seen */
-	VT_READ_TRUNCATED = 2,	/* the stream stops mid-record or without END */
+	VT_READ_EOF = 1,	/* clean end: a VT_REC_END was seen (err
+				 * warns when data follows it) */
+	VT_READ_TRUNCATED = 2,	/* the stream stops mid-record or without END,
+				 * or its writer said records were lost */
 	VT_READ_CORRUPT = 3,	/* bytes that cannot be a record */
 	VT_READ_IOERR = 4,
 };
@@ -69,7 +84,9 @@ struct vt_reader {
 	size_t cap, pos, end;
 	int at_eof;
 	int seen_end;
-	char err[256];		/* set on TRUNCATED/CORRUPT/IOERR */
+	int lost;		/* the END record says the writer failed */
+	char err[256];		/* set on TRUNCATED/CORRUPT/IOERR; a warning
+				 * at EOF when data follows the END record */
 };
 
 /* Open and check the file header.  Returns 0, or -1 with r->err set to a

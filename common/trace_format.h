@@ -185,7 +185,10 @@ struct vt_rec_drops {
 	uint64_t dropped;
 };
 
-/* VT_REC_END */
+/* VT_REC_END.  h.flags VT_END_LOST: the writer failed (disk full, a
+ * write error) and wrote this trailer where it could, after an event of
+ * kind VT_EV_ERROR that says why; records after it are lost. */
+#define VT_END_LOST 0x1
 struct vt_rec_end {
 	struct vt_rec_hdr h;
 	uint64_t ts_ns;

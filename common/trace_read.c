@@ -136,13 +136,36 @@ int vt_reader_open_mem(struct vt_reader *r, const void *data, size_t len)
 	return reader_init(r, "<memory>");
 }
 
+/* What follows an END record: nothing, or the reason the trace is not
+ * whole (the writer failed; bytes after the end). */
+static enum vt_read_status after_end(struct vt_reader *r)
+{
+	if (r->lost) {
+		snprintf(r->err, sizeof(r->err),
+			 "byte %llu: the trace writer failed (disk full or a "
+			 "write error, see its error event): later records are "
+			 "lost", (unsigned long long)r->offset);
+		return VT_READ_TRUNCATED;
+	}
+	if (r->seen_end == 1) {
+		r->seen_end = 2;
+		long n = fill(r, 1);
+		if (n > 0)
+			snprintf(r->err, sizeof(r->err),
+				 "byte %llu: data after the end record, ignored "
+				 "(a second writer, or a damaged file)",
+				 (unsigned long long)r->offset);
+	}
+	return VT_READ_EOF;
+}
+
 enum vt_read_status vt_reader_next(struct vt_reader *r,
 				   const struct vt_rec_hdr **rec)
 {
 	struct vt_rec_hdr h;
 	*rec = NULL;
 	if (r->seen_end)
-		return VT_READ_EOF;
+		return after_end(r);
 	long n = fill(r, sizeof(h));
 	if (n < 0) {
 		snprintf(r->err, sizeof(r->err), "byte %llu: read error: %s",
@@ -186,8 +209,10 @@ enum vt_read_status vt_reader_next(struct vt_reader *r,
 	r->pos += h.size;
 	r->offset += h.size;
 	r->records++;
-	if (h.type == VT_REC_END)
+	if (h.type == VT_REC_END) {
 		r->seen_end = 1;
+		r->lost = (h.flags & VT_END_LOST) != 0;
+	}
 	return VT_READ_OK;
 }
 

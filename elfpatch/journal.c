@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +8,12 @@
 
 #include "errbuf.h"
 #include "journal.h"
+#include "out_file.h"
 
 #define MAGIC "vgpu-elfpatch journal 1"
+/* Far beyond any real journal (a range is under 1 MiB, an ELF has a few):
+ * a bigger file is not ours. */
+#define JOURNAL_MAX (64u << 20)
 
 
 static int unhex(const char *s, size_t n, unsigned char *out)
@@ -27,10 +30,14 @@ static int unhex(const char *s, size_t n, unsigned char *out)
 int journal_load(const char *path, struct ranges *out, uint64_t *size,
 		 char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	/* Not through a link, not a FIFO or a device: a journal someone
+	 * else planted is refused, not read. */
+	int fd = open_regular_bounded(path, JOURNAL_MAX, 1, err, errlen);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	FILE *f = fdopen(fd, "r");
 	if (!f) {
-		if (errno == ENOENT)
-			return 1;
+		close(fd);
 		return err_set(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	char *line = NULL;
@@ -82,34 +89,22 @@ out:
 	return rc;
 }
 
-static int fsync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	if (!copy)
-		return -1;
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-	free(copy);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int journal_write(const char *path, uint64_t size, const struct ranges *rs,
 		  char *err, size_t errlen)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(err, errlen, "cannot write journal %s: %s", tmp,
-			    strerror(errno));
-	FILE *f = fdopen(fd, "w");
+	/* A fresh 0600 file under a random name beside the journal, renamed
+	 * over it once whole: a name planted beside it is never written
+	 * through. */
+	struct outf o;
+	char why[512];
+	if (outf_open(&o, path, OUTF_REPLACE | OUTF_ATOMIC, why, sizeof(why)))
+		return err_set(err, errlen, "cannot write journal: %s", why);
+	FILE *f = fdopen(o.fd, "w");
 	if (!f) {
-		close(fd);
-		return err_set(err, errlen, "journal %s: %s", tmp, strerror(errno));
+		outf_close(&o);
+		return err_set(err, errlen, "journal %s: %s", path, strerror(errno));
 	}
+	o.fd = -1;
 	fprintf(f, MAGIC "\nsize %llu\n", (unsigned long long)size);
 	for (size_t i = 0; i < rs->n; i++) {
 		fprintf(f, "range %llu %zu ", (unsigned long long)rs->r[i].off,
@@ -122,14 +117,16 @@ int journal_write(const char *path, uint64_t size, const struct ranges *rs,
 		fputc('\n', f);
 	}
 	fprintf(f, "end %zu\n", rs->n);
-	int bad = fflush(f) || fsync(fd);
-	bad |= fclose(f);
-	if (bad || rename(tmp, path) || fsync_dir(path)) {
+	int bad = fflush(f) || ferror(f);
+	o.fd = bad ? -1 : dup(fileno(f));
+	bad |= fclose(f) || o.fd < 0;
+	if (bad || outf_commit(&o, why, sizeof(why))) {
 		int e = errno;
-		unlink(tmp);
+		outf_close(&o);
 		return err_set(err, errlen, "cannot write journal %s: %s", path,
-			    strerror(e));
+			    bad ? strerror(e) : why);
 	}
+	outf_close(&o);
 	return 0;
 }
 

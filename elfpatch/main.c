@@ -101,12 +101,14 @@ static int undo_file(const struct opts *o, const char *path, const char *pfx)
 		ranges_free(&rs);
 		return 1;
 	}
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	rc = 1;
 	if (fd < 0)
 		errf(path, "cannot open for writing: %s", strerror(errno));
-	else if (fstat(fd, &st) || (uint64_t)st.st_size != size)
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		errf(path, "not a regular file");
+	else if ((uint64_t)st.st_size != size)
 		errf(path, "size %lld differs from the journal's %llu: not the "
 		     "file it recorded", (long long)st.st_size,
 		     (unsigned long long)size);
@@ -277,7 +279,9 @@ static int process(const struct opts *o, const char *path, const char *pfx)
 	for (size_t i = 0; i < o->nops; i++)
 		edits |= o->ops[i].kind >= OP_REPLACE;
 	bool writing = edits && !o->dry_run;
-	int fd = open(path, (writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below instead of waited on. */
+	int fd = open(path, (writing ? O_RDWR : O_RDONLY) | O_NONBLOCK |
+		      O_CLOEXEC);
 	if (fd < 0) {
 		errf(path, "cannot open%s: %s", writing ? " for writing" : "",
 		     strerror(errno));

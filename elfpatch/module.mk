@@ -1,6 +1,7 @@
 # elfpatch/: vgpu-elfpatch, in-place ELF dynamic-section editor.
 ELFPATCH_SRC := $(filter-out elfpatch/fuzz_reader.c,$(sort $(wildcard elfpatch/*.c)))
-ELFPATCH_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(ELFPATCH_SRC) common/errbuf.c)
+ELFPATCH_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(ELFPATCH_SRC) common/errbuf.c \
+	common/out_file.c)
 
 $(BIN)/vgpu-elfpatch: $(ELFPATCH_OBJ)
 	@mkdir -p $(@D)

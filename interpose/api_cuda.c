@@ -173,12 +173,16 @@ static int my_cuGetExportTable(const void **table, const void *uuid)
 	exporttable_fn fn = (exporttable_fn)atomic_load(&resolved_export_table);
 	if (!fn)
 		fn = (exporttable_fn)vgpu_backend_sym("cuGetExportTable");
-	if (!fn)
-		return vgpu_missing_code;
-	int rc = fn(table, uuid);
+	/* The id is recorded whatever the answer: the report names the
+	 * table a failed request was for. */
 	uint64_t out[3] = { 0, 0, 0 };
 	if (uuid)
 		memcpy(&out[1], uuid, 16);
+	if (!fn) {
+		vgpu_set_out(out, 3);
+		return vgpu_missing_code;
+	}
+	int rc = fn(table, uuid);
 	if (rc == CUDA_SUCCESS && table) {
 		out[0] = (uint64_t)(uintptr_t)*table;
 		if (uuid && vgpu_flag_export_tables())

@@ -172,6 +172,19 @@ void vgpu_note(const char *key, const char *value)
 	vgpu_ring_commit(t, size);
 }
 
+/* The simulator's explanations (interpose/sim/config.c: sim_note) reach
+ * the trace through this, looked up by name: exported from every
+ * interposer library.  Returns 0 when not tracing, so the simulator can
+ * say it on stderr instead. */
+__attribute__((visibility("default"))) int vgpu_trace_note(const char *text)
+{
+	struct vgpu_thread *t = thread_self();
+	if (!text || !t || !ring_ready(t))
+		return 0;
+	vgpu_note("sim", text);
+	return 1;
+}
+
 void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 {
 	if (__builtin_expect(!atomic_load_explicit(&ready,

@@ -12,7 +12,7 @@
 # Writes OUTDIR/API_thunks.S (one three-instruction thunk per name),
 # OUTDIR/API_table.c (names, thunk addresses, out-parameter specs, return
 # kinds) and OUTDIR/API.map (the version script that exports exactly the
-# names).
+# names, and vgpu_trace_note).
 set -eu
 api=$1 node=$2 names=$3 decode=$4 out=$5
 mkdir -p "$out"
@@ -96,6 +96,8 @@ END {
 
 	print (node == "-" ? "" : node " ") "{\n  global:" > M
 	for (i = 0; i < count; i++) printf "    %s;\n", names[i] > M
+	# core.c: how the simulator writes its notes into the trace
+	print "    vgpu_trace_note;" > M
 	print "  local: *;\n};" > M
 }' "$decode" "$tmp"
 for f in "${api}_thunks.S" "${api}_table.c" "$api.map"; do

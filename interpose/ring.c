@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interposer.h"
@@ -76,9 +77,48 @@ void vgpu_ring_use(struct vr_header *h)
 	vgpu_ring_set = h;
 }
 
+/* A lossless producer's wait for the drain: as long as the drain beats.
+ * A drain whose beat stood still for VR_DRAIN_DEAD_NS is taken for gone
+ * (vgpu-run killed or stopped): the whole set turns lossy, so that no
+ * thread of the program waits for ever, and the drops are counted.  Only
+ * this process's own set is at stake, so nothing another process writes
+ * can make it wait or stop waiting. */
+struct drain_watch {
+	uint64_t beat;
+	uint64_t since_ns;	/* 0: not watching yet */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* True when the set is (now) lossy. */
+static bool drain_gone(struct vr_header *h, struct drain_watch *w)
+{
+	if (__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & VR_LOSSY)
+		return true;
+	uint64_t beat = atomic_load_explicit(&h->drain_beat,
+					     memory_order_relaxed);
+	uint64_t now = mono_ns();
+	if (!w->since_ns || beat != w->beat) {
+		w->beat = beat;
+		w->since_ns = now;
+		return false;
+	}
+	if (now - w->since_ns < VR_DRAIN_DEAD_NS)
+		return false;
+	__atomic_or_fetch(&h->flags, VR_LOSSY | VR_DRAIN_GONE,
+			  __ATOMIC_RELAXED);
+	return true;
+}
+
 bool vgpu_ring_claim(struct vgpu_thread *t)
 {
 	struct vr_header *h = vgpu_ring_set;
+	struct drain_watch watch = { 0, 0 };
 	for (;;) {
 		for (uint32_t i = 0; i < h->nrings; i++) {
 			struct vr_ring *r = vr_ring_at(h, i);
@@ -86,6 +126,13 @@ bool vgpu_ring_claim(struct vgpu_thread *t)
 			if (!atomic_compare_exchange_strong(&r->state, &st,
 							    VR_OWNED))
 				continue;
+			/* Before the first record: the drain looks only at
+			 * rings below rings_used. */
+			uint32_t used = atomic_load(&h->rings_used);
+			while (used < i + 1 &&
+			       !atomic_compare_exchange_weak(&h->rings_used,
+							     &used, i + 1))
+				;
 			r->tid = t->tid;
 			t->ring = r;
 			t->data = vr_ring_data(r);
@@ -102,8 +149,8 @@ bool vgpu_ring_claim(struct vgpu_thread *t)
 			return true;
 		}
 		/* Every ring is owned: lossy sets give up, lossless ones wait
-		 * for a thread to end. */
-		if (h->flags & VR_LOSSY)
+		 * for a thread to end (and the drain to free its ring). */
+		if (drain_gone(h, &watch))
 			return false;
 		usleep(1000);
 	}
@@ -127,12 +174,13 @@ void *vgpu_ring_reserve_slow(struct vgpu_thread *t, uint32_t size)
 	uint64_t need = size + (room < size ? room : 0);
 	if (t->head + need - t->tail_seen > rb) {
 		unsigned spins = 0;
+		struct drain_watch watch = { 0, 0 };
 		for (;;) {
 			t->tail_seen = atomic_load_explicit(
 				&r->tail, memory_order_acquire);
 			if (t->head + need - t->tail_seen <= rb)
 				break;
-			if (h->flags & VR_LOSSY) {
+			if ((spins & 63) == 0 && drain_gone(h, &watch)) {
 				atomic_fetch_add_explicit(&r->dropped, 1,
 							  memory_order_relaxed);
 				return NULL;

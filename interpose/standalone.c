@@ -87,7 +87,8 @@ void vgpu_standalone_start(void)
 	}
 	close(fd);
 	drain = vr_drain_new(writer);
-	if (!drain || vr_drain_add(drain, h, len))
+	if (!drain ||
+	    vr_drain_add(drain, h, &VR_DEFAULT_GEOM, (uint32_t)getpid(), -1))
 		return;
 	vgpu_ring_use(h);
 	if (pthread_create(&thread, NULL, drain_main, NULL))

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,52 +26,76 @@ static bool looks_like_shared_object(const char *name)
 }
 
 /* The loader probes many paths for one name; cache what we learned per
- * inode so each file is parsed once. */
+ * inode so each file is parsed once.  Workers share it: the lock is held
+ * for the look-up and the store, never across the read of a file. */
 struct soname_entry {
 	dev_t dev;
 	ino_t ino;
 	char soname[128];	/* "" when the file has none */
 };
 static struct soname_entry soname_cache[256];
+static pthread_mutex_t soname_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *soname_of(pid_t pid, int dirfd, const char *path)
+/* The file's SONAME into buf ("" when none, or not a readable file). */
+static void soname_of(struct supervisor *s, pid_t pid, int dirfd,
+		      const char *path, char *buf, size_t len)
 {
+	buf[0] = 0;
 	int fd = target_open(pid, dirfd, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
-		return NULL;
+		return;
 	struct stat st;
-	const char *res = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		size_t slot = (st.st_ino * 31 + st.st_dev) % 256;
-		struct soname_entry *e = &soname_cache[slot];
-		if (e->dev != st.st_dev || e->ino != st.st_ino) {
-			e->dev = st.st_dev;
-			e->ino = st.st_ino;
-			if (elf_read_soname(fd, e->soname, sizeof(e->soname)))
-				e->soname[0] = 0;
-		}
-		res = e->soname[0] ? e->soname : NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
 	}
+	size_t slot = (st.st_ino * 31 + st.st_dev) % 256;
+	struct soname_entry *e = &soname_cache[slot];
+	pthread_mutex_lock(&soname_lock);
+	bool hit = e->dev == st.st_dev && e->ino == st.st_ino;
+	if (hit)
+		snprintf(buf, len, "%s", e->soname);
+	pthread_mutex_unlock(&soname_lock);
+	if (hit) {
+		close(fd);
+		return;
+	}
+	char found[sizeof(e->soname)];
+	int rc = elf_read_soname(fd, found, sizeof(found));
 	close(fd);
-	return res;
+	if (rc)
+		found[0] = 0;
+	if (rc == ELF_SONAME_BUDGET) {
+		const char *strs[] = { "SONAME peek stopped at its byte budget",
+				       path };
+		event(s, VT_EV_ERROR, pid, -E2BIG, 0, 2, strs);
+	}
+	pthread_mutex_lock(&soname_lock);
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	memcpy(e->soname, found, sizeof(found));
+	pthread_mutex_unlock(&soname_lock);
+	snprintf(buf, len, "%s", found);
 }
 
-static bool matches(const struct rule *r, pid_t pid, int dirfd,
-		    const char *path, const char **soname, bool *soname_done)
+/* A name or glob rule's verdict, which needs nothing but the path. */
+static bool matches_name(const struct rule *r, const char *path)
 {
 	const char *subject = strchr(r->pattern, '/') ? path : base_name(path);
-	switch (r->match) {
-	case MATCH_NAME:
+	if (r->match == MATCH_NAME)
 		return !strcmp(r->pattern, subject);
-	case MATCH_GLOB:
+	if (r->match == MATCH_GLOB)
 		return !fnmatch(r->pattern, subject, 0);
-	case MATCH_SONAME:
-		if (!*soname_done) {
-			*soname_done = true;
-			if (looks_like_shared_object(base_name(path)))
-				*soname = soname_of(pid, dirfd, path);
-		}
-		return *soname && !strcmp(r->pattern, *soname);
+	return false;
+}
+
+bool decide_may_serve(const struct supervisor *s, const char *path)
+{
+	bool peekable = looks_like_shared_object(base_name(path));
+	for (size_t i = 0; i < s->nserved; i++) {
+		const struct rule *r = s->served[i].rule;
+		if (r->match == MATCH_SONAME ? peekable : matches_name(r, path))
+			return true;
 	}
 	return false;
 }
@@ -78,12 +103,25 @@ static bool matches(const struct rule *r, pid_t pid, int dirfd,
 const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 				      int dirfd, const char *path)
 {
-	const char *soname = NULL;
+	char soname[128];
 	bool soname_done = false;
-	for (size_t i = 0; i < s->nserved; i++)
-		if (matches(s->served[i].rule, pid, dirfd, path, &soname,
-			    &soname_done))
+	for (size_t i = 0; i < s->nserved; i++) {
+		const struct rule *r = s->served[i].rule;
+		if (r->match != MATCH_SONAME) {
+			if (matches_name(r, path))
+				return &s->served[i];
+			continue;
+		}
+		if (!soname_done) {
+			soname_done = true;
+			soname[0] = 0;
+			if (looks_like_shared_object(base_name(path)))
+				soname_of(s, pid, dirfd, path, soname,
+					  sizeof(soname));
+		}
+		if (soname[0] && !strcmp(r->pattern, soname))
 			return &s->served[i];
+	}
 	return NULL;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "supervisor.h"
+#include "text_escape.h"
 
 static pthread_mutex_t trace_mutex = PTHREAD_MUTEX_INITIALIZER;
 
@@ -43,12 +44,16 @@ void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
 	char line[8192];
 	int n = snprintf(line, sizeof(line), "vgpu-run: [%d] %s", tid,
 			 vt_event_kind_name(kind));
-	for (unsigned i = 0; i < nstr && n > 0 && (size_t)n < sizeof(line); i++)
+	/* Paths and argv are the program's: escaped, so they cannot forge
+	 * a line or drive the terminal. */
+	for (unsigned i = 0; i < nstr && n > 0 && (size_t)n < sizeof(line); i++) {
+		char vis[8192];
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s",
 			      i == 0 ? " " : (kind == VT_EV_OPEN_SERVED ||
 					      kind == VT_EV_RESERVED) ?
 					      (i == 1 ? " <- " : " by ") : " ",
-			      strs[i] ? strs[i] : "");
+			      text_escape(vis, sizeof(vis), strs[i] ? strs[i] : ""));
+	}
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    (kind == VT_EV_EXIT || kind == VT_EV_ERROR || kind == VT_EV_RESERVED))
 		snprintf(line + n, sizeof(line) - (size_t)n, " (%d)", result);

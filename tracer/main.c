@@ -9,12 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out_file.h"
 #include "report.h"
 #include "supervisor.h"
 
 #ifndef VGPU_VERSION
 #define VGPU_VERSION "0.1"
 #endif
+
+/* Exit status when the trace could not be written (EX_IOERR). */
+#define EXIT_TRACE_LOST 74
 
 __attribute__((weak)) int report_main(int argc, char **argv)
 {
@@ -68,7 +72,14 @@ static void usage(FILE *f)
 "      --trace-syscalls    record opens, ioctls, mmaps of /dev/nvidia*\n"
 "      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
 "  -h, --help              this text\n"
-"      --version           print the version\n");
+"      --version           print the version\n"
+"\n"
+"Exit status: the program's (128+N when signal N killed it); 2 when\n"
+"vgpu-run cannot start it (bad option or rule, the trace cannot be\n"
+"created); 74 when the trace could not be written while the program ran\n"
+"(disk full, write error: said on stderr when it happens; the program\n"
+"goes on untraced).  -o FILE is locked while vgpu-run writes it: a second\n"
+"vgpu-run is refused even with --force.\n");
 }
 
 /* Where @lib/ and the shipped rules live: beside our own binary, so a
@@ -132,6 +143,38 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Said once, when the first trace write fails. */
+static void trace_lost(void *arg, int err, uint64_t at)
+{
+	const struct supervisor *s = arg;
+	fprintf(stderr, "vgpu-run: %s: the trace cannot be written at byte "
+		"%llu: %s%s\n", s->opt.trace_path, (unsigned long long)at,
+		strerror(err), s->child ? "; the program goes on untraced" : "");
+}
+
+/* -o FILE: created, locked and held from here to the end; the report at
+ * exit reads it back through our own descriptor (*readback), never by a
+ * name the program could have replaced meanwhile. */
+static struct vt_writer *open_trace(struct supervisor *s, int *readback)
+{
+	struct outf o;
+	char err[1024];
+	unsigned flags = OUTF_LOCK | (s->opt.force ? OUTF_REPLACE | OUTF_SPECIAL : 0);
+	if (outf_open(&o, s->opt.trace_path, flags, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-run: %s%s\n", err, errno == EEXIST ?
+			" (use --force to replace it)" : "");
+		return NULL;
+	}
+	*readback = o.special ? -1 : fcntl(o.fd, F_DUPFD_CLOEXEC, 0);
+	struct vt_writer *w = vt_writer_fdopen(o.fd, s->opt.lossy ? VT_FILE_LOSSY : 0);
+	if (w)
+		o.fd = -1;
+	else
+		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path, strerror(errno));
+	outf_close(&o);
+	return w;
+}
 
 static int parse_args(struct supervisor *s, int argc, char **argv)
 {
@@ -237,6 +280,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
 		return 2;
 	}
+	/* The report file is made now, before the program runs: at exit its
+	 * name may be the program's (a link it planted), our descriptor not. */
+	FILE *report = NULL;
+	if (s.opt.report_path && !(report = rpt_create_output(s.opt.report_path)))
+		return 2;
 	/* -c and --report read a trace when the program ends; without -o
 	 * that trace is an unlinked temporary file, read back through
 	 * /proc/self/fd. */
@@ -257,20 +305,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vgpu-run: temporary trace: %s\n", strerror(errno));
 			return 2;
 		}
-		event(&s, VT_EV_START, 0, 0, 0, (unsigned)argc,
-		      (const char *const *)argv);
 	} else if (s.opt.trace_path) {
-		s.trace = vt_writer_open(s.opt.trace_path,
-					 s.opt.force ? VT_OPEN_FORCE : 0,
-					 s.opt.lossy ? VT_FILE_LOSSY : 0);
-		if (!s.trace) {
-			fprintf(stderr, "vgpu-run: %s: %s%s\n", s.opt.trace_path,
-				strerror(errno),
-				errno == EEXIST ? " (use --force to replace it)" : "");
+		int rfd = -1;
+		if (!(s.trace = open_trace(&s, &rfd)))
 			return 2;
-		}
+		if (rfd >= 0)
+			snprintf(tmp_trace, sizeof(tmp_trace), "/proc/self/fd/%d", rfd);
+	}
+	if (s.trace) {
+		vt_writer_on_error(s.trace, trace_lost, &s);
 		event(&s, VT_EV_START, 0, 0, 0, (unsigned)argc,
 		      (const char *const *)argv);
+		/* A trace that cannot take its first record (-o /dev/full, a
+		 * full disk) stops us before the program runs. */
+		if (vt_writer_flush(s.trace))
+			return 2;
 	}
 	reserved_builtin_init();
 	if (interposer_init(&s))
@@ -282,9 +331,18 @@ int main(int argc, char **argv)
 	fdpool_init(s.served, s.nserved);
 	int status = notify_loop(&s);
 	interposer_finish(&s);
-	if (s.trace && vt_writer_close(s.trace))
-		fprintf(stderr, "vgpu-run: %s: write failed\n", s.opt.trace_path);
-	if (s.opt.summary || s.opt.report_path)
-		report_at_exit(s.opt.trace_path, s.opt.summary, s.opt.report_path);
+	/* Any write error, the last flush's included, was said by
+	 * trace_lost when it happened. */
+	bool lost = s.trace && vt_writer_close(s.trace);
+	if (s.opt.summary || report)
+		report_at_exit(*tmp_trace ? tmp_trace : s.opt.trace_path,
+			       s.opt.trace_path, s.opt.summary, report,
+			       s.opt.report_path);
+	if (lost) {
+		fprintf(stderr, "vgpu-run: the trace %s is incomplete (see above); "
+			"exiting %d instead of the program's %d\n",
+			s.opt.trace_path, EXIT_TRACE_LOST, status);
+		return EXIT_TRACE_LOST;
+	}
 	return status;
 }

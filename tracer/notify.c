@@ -95,8 +95,11 @@ static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
 	event(s, VT_EV_RESERVED, n->pid, res, 0, 2, strs);
 }
 
+/* on_worker: the notify thread sent this open here because deciding it
+ * looks at the program's filesystem (notify_workers.c). */
 static void handle_open(struct supervisor *s, struct seccomp_notif *n,
-			int dirfd, uint64_t path_addr, int oflags)
+			int dirfd, uint64_t path_addr, int oflags,
+			uint64_t resolve, bool on_worker)
 {
 	char path[PATH_BUF];
 	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
@@ -105,7 +108,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		answer_continue(s, n->id);
 		return;
 	}
-	if (s->opt.trace_syscalls) {
+	if (s->opt.trace_syscalls && !on_worker) {
 		if (!syscalls_open(s, n, dirfd, path, oflags))
 			return;
 		/* The wider filter of --trace-syscalls also brings opens
@@ -117,8 +120,22 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	}
 	bool reserved = !strncmp(path, VGPU_RESERVED_PREFIX,
 				 strlen(VGPU_RESERVED_PREFIX));
-	const struct served_file *f = reserved ? NULL :
+	if (!reserved && !on_worker && decide_may_serve(s, path)) {
+		workers_submit(s, n);
+		return;
+	}
+	const struct served_file *f = reserved || !on_worker ? NULL :
 				      decide_open(s, n->pid, dirfd, path);
+	const char *kept = f ? open_refuses_serving(n->pid, dirfd, path,
+						    oflags, resolve) : NULL;
+	if (kept) {
+		answer_continue(s, n->id);
+		char msg[PATH_BUF + 128];
+		snprintf(msg, sizeof(msg), "%s: %s", path, kept);
+		const char *strs[] = { "not served", msg };
+		event(s, VT_EV_NOTE, n->pid, 0, 0, 2, strs);
+		return;
+	}
 	/* CONTINUE acts on nothing we read, so only an answer of our own
 	 * needs proof that the path came from the caller and not from a
 	 * process that took its pid meanwhile.  Answer first, log after:
@@ -138,6 +155,9 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		return;
 	}
 	int fd = fdpool_take(f);
+	/* Each served descriptor is a description of its own. */
+	if (fd >= 0 && (oflags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, O_NONBLOCK);
 	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
 	if (fd >= 0)
 		close(fd);
@@ -243,33 +263,62 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	free(argbuf);
 }
 
-static void handle(struct supervisor *s, struct seccomp_notif *n)
+/* What a notification's syscall arguments say about an open: dirfd,
+ * path, flags and openat2's resolve flags.  False: not an open we look at
+ * (answered CONTINUE). */
+static bool open_args(struct seccomp_notif *n, int *dirfd, uint64_t *path,
+		      int *oflags, uint64_t *resolve)
 {
 	const __u64 *a = n->data.args;
-	s->notifications++;
+	*resolve = 0;
 	switch (n->data.nr) {
 	case SYS_open:
-		handle_open(s, n, AT_FDCWD, a[0], (int)a[1]);
-		return;
+		*dirfd = AT_FDCWD, *path = a[0], *oflags = (int)a[1];
+		return true;
 	case SYS_openat:
-		handle_open(s, n, (int)a[0], a[1], (int)a[2]);
-		return;
+		*dirfd = (int)a[0], *path = a[1], *oflags = (int)a[2];
+		return true;
 	case SYS_openat2: {
+		/* A shorter struct is an older ABI (flags and mode only); a
+		 * longer one has fields we do not know: the kernel judges. */
 		struct open_how how = { 0 };
-		if (a[3] < sizeof(uint64_t) ||
-		    target_read(n->pid, a[2], &how.flags, sizeof(how.flags)) ||
-		    (how.flags & (O_WRONLY | O_RDWR | O_CREAT | O_PATH))) {
-			answer_continue(s, n->id);
-			return;
-		}
-		handle_open(s, n, (int)a[0], a[1], (int)how.flags);
-		return;
+		size_t len = a[3] < sizeof(how) ? (size_t)a[3] : sizeof(how);
+		if (a[3] < sizeof(uint64_t) || a[3] > sizeof(how) ||
+		    target_read(n->pid, a[2], &how, len) ||
+		    (how.flags & NOT_A_LOAD))
+			return false;
+		*dirfd = (int)a[0], *path = a[1], *oflags = (int)how.flags;
+		*resolve = how.resolve;
+		return true;
 	}
-	case SYS_execve:
-		handle_exec(s, n, AT_FDCWD, a[0], a[1]);
+	}
+	return false;
+}
+
+static void dispatch(struct supervisor *s, struct seccomp_notif *n,
+		     bool on_worker)
+{
+	const __u64 *a = n->data.args;
+	int dirfd, oflags;
+	uint64_t path, resolve;
+	switch (n->data.nr) {
+	case SYS_open:
+	case SYS_openat:
+	case SYS_openat2:
+		if (open_args(n, &dirfd, &path, &oflags, &resolve))
+			handle_open(s, n, dirfd, path, oflags, resolve, on_worker);
+		else
+			answer_continue(s, n->id);
 		return;
+	case SYS_execve:
 	case SYS_execveat:
-		handle_exec(s, n, (int)a[0], a[1], a[2]);
+		/* An exec's file is looked at in the program's view. */
+		if (!on_worker)
+			workers_submit(s, n);
+		else if (n->data.nr == SYS_execve)
+			handle_exec(s, n, AT_FDCWD, a[0], a[1]);
+		else
+			handle_exec(s, n, (int)a[0], a[1], a[2]);
 		return;
 	case SYS_ioctl:
 	case SYS_mmap:
@@ -278,6 +327,17 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 	default:
 		answer_continue(s, n->id);
 	}
+}
+
+static void handle(struct supervisor *s, struct seccomp_notif *n)
+{
+	s->notifications++;
+	dispatch(s, n, false);
+}
+
+static void handle_on_worker(struct supervisor *s, struct seccomp_notif *n)
+{
+	dispatch(s, n, true);
 }
 
 static void forward_signal(struct supervisor *s, const struct signalfd_siginfo *si)
@@ -347,10 +407,12 @@ int notify_loop(struct supervisor *s)
 		perror("vgpu-run: seccomp(GET_NOTIF_SIZES)");
 		return 1;
 	}
-	struct seccomp_notif *n = calloc(1, sz.seccomp_notif > sizeof(*n) ?
-					    sz.seccomp_notif : sizeof(*n));
+	size_t nsize = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
+		       sz.seccomp_notif : sizeof(struct seccomp_notif);
+	struct seccomp_notif *n = calloc(1, nsize);
 	if (!n)
 		return 1;
+	workers_init(s, nsize, handle_on_worker);
 	bool listener_open = true;
 	for (;;) {
 		struct pollfd p[2] = {
@@ -361,7 +423,7 @@ int notify_loop(struct supervisor *s)
 		if (r < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN) {
-			memset(n, 0, sizeof(*n));
+			memset(n, 0, nsize);
 			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)
 				handle(s, n);
 			/* ENOENT: the notifying thread was killed meanwhile. */
@@ -381,6 +443,7 @@ int notify_loop(struct supervisor *s)
 			if (chld && reap(s))
 				break;
 		}
+		workers_expire(s);
 		if (r == 0) {
 			if (s->trace) {
 				trace_lock();

@@ -65,11 +65,20 @@ bool rpt_library_is_cuda(const struct rpt_library *l);
 
 #define RPT_HIST_BUCKETS 1024
 
+/* Functions the report reads more into than their return value. */
+enum rpt_role {
+	RPT_ROLE_PLAIN,
+	RPT_ROLE_PROCADDR,	/* cuGetProcAddress, cuGetProcAddress_v2 */
+	RPT_ROLE_EXPORT_TABLE,	/* cuGetExportTable: out[1..2] the id asked */
+};
+
 struct rpt_func {
 	uint32_t id;
 	char *name;
 	const struct dec_func *dec;
+	enum rpt_role role;
 	uint64_t calls, errors, missing, injected, unfinished;
+	uint64_t probes;	/* look-ups answered "not found": expected */
 	uint64_t total_ns, max_ns;
 	uint64_t *hist;		/* RPT_HIST_BUCKETS, allocated on first call */
 	uint64_t syscalls;	/* syscalls attributed to calls of this function */
@@ -92,9 +101,39 @@ struct rpt_error {
 	uint32_t pid, tid;
 	uint64_t start_ns, end_ns;
 	uint64_t args[6];
+	uint32_t nout;		/* out values as recorded (an export-table id) */
+	uint64_t out[4];
 	uint64_t callsite;
 	unsigned nsys;
 	struct rpt_syscall_note sys[RPT_ERR_SYSCALLS];
+};
+
+/* An export table asked for by id (cuGetExportTable), and how often the
+ * driver had it. */
+struct rpt_export_table {
+	unsigned char id[16];
+	uint64_t calls, found;
+};
+
+/* A note the simulator wrote into the trace (vgpu_trace_note), with the
+ * traced call it was written in (NULL: outside any call). */
+struct rpt_sim_note {
+	char *text;
+	const struct rpt_func *fn;
+	uint64_t count;
+	uint32_t pid, tid;
+	uint64_t ts_ns;		/* first time */
+};
+
+/* What the driver's resolver was asked: a runtime resolving its whole
+ * table leaves hundreds of these (see rpt_static_runtime). */
+struct rpt_procaddr {
+	uint64_t calls;
+	uint32_t max_version;	/* highest cudaVersion asked */
+	uint64_t flags;		/* flags of the first look-up */
+	uint64_t first_ns;
+	uint32_t pid;		/* of the first look-up */
+	const struct rpt_func *fn;	/* the resolver of the first look-up */
 };
 
 struct rpt_exec {
@@ -168,6 +207,13 @@ struct rpt_call {
 /* Whether the call's out-parameter values are real: it returned, and
  * did not fail (a failing call writes nothing). */
 bool rpt_call_wrote(const struct rpt_call *c);
+/* Whether a failed call is one of the runtime's expected probes: a
+ * resolver answering CUDA_ERROR_NOT_FOUND, or cuGetExportTable answering
+ * CUDA_ERROR_NOT_FOUND or CUDA_ERROR_INVALID_VALUE with valid pointers (so
+ * only the id can be what the driver lacks). */
+bool rpt_call_is_probe(const struct rpt_call *c);
+/* "ok", "error", "probe" or "never-returned". */
+const char *rpt_call_outcome(const struct rpt_call *c);
 
 /* A supervisor event as sinks see it (syscalls included). */
 struct rpt_event {
@@ -205,6 +251,7 @@ struct rpt_view {
 	uint64_t realtime_ns;		/* wall clock at trace start */
 	uint64_t duration_ns;		/* last timestamp seen */
 	uint64_t calls, call_errors, unfinished, drops;
+	uint64_t probes;	/* failed look-ups that are expected */
 	bool lossy;
 	struct rpt_func **funcs; size_t nfuncs;		/* by first use */
 	struct rpt_process **procs; size_t nprocs;	/* by first appearance */
@@ -218,6 +265,10 @@ struct rpt_view {
 	char **notes; size_t nnotes;	/* VT_EV_ERROR messages, capped */
 	char **routes; size_t nroutes;	/* "LIB: route, detail", capped */
 	const char *start_argv;		/* vgpu-run's own command line */
+	struct rpt_export_table *tables; size_t ntables;	/* by first ask */
+	struct rpt_sim_note *sim_notes; size_t nsim_notes;	/* distinct */
+	uint64_t sim_notes_dropped;
+	struct rpt_procaddr procaddr;
 };
 void rpt_model_view(const struct rpt_model *m, struct rpt_view *v);
 
@@ -229,6 +280,25 @@ enum rpt_sort { SORT_TIME, SORT_CALLS, SORT_ERRORS, SORT_NAME, SORT_MAX };
 int rpt_sort_by_name(const char *s, enum rpt_sort *out);
 /* A sorted copy of v->funcs (caller frees). */
 struct rpt_func **rpt_sorted_funcs(const struct rpt_view *v, enum rpt_sort s);
+
+/* ---- export tables and probes (report_probe.c) ---- */
+/* The role a function's name gives it in api. */
+enum rpt_role rpt_role_of(uint32_t api, const char *name);
+/* The export-table id a call asked for, from its out values. */
+bool rpt_export_id(const struct rpt_func *fn, const uint64_t *out,
+		   unsigned nout, unsigned char id[16]);
+/* 8-4-4-4-12 hex form into buf (37 bytes). */
+void rpt_uuid_str(const unsigned char id[16], char *buf, size_t len);
+/* What a known table is ("runtime interface"), or NULL. */
+const char *rpt_export_table_name(const unsigned char id[16]);
+/* The call's decoded arguments (dec_format_args), plus the export-table
+ * id it asked for when it has one: "..., table=UUID (name)". */
+void rpt_format_call_args(const struct rpt_func *fn, const uint64_t args[6],
+			  const uint64_t *out, unsigned nout, bool wrote,
+			  char *buf, size_t len);
+/* Whether the look-ups say a CUDA runtime is linked into the program
+ * itself (no libcudart.so asked for, yet a runtime resolved its table). */
+bool rpt_static_runtime(const struct rpt_view *v);
 
 /* ---- diagnosis (report_diag.c) ---- */
 struct rpt_finding {
@@ -307,8 +377,14 @@ void rpt_write_built(FILE *f, size_t (*build)(char *, size_t, const void *),
 
 /* ---- entry points ---- */
 int report_main(int argc, char **argv);
-/* -c and --report: from a finished trace file. */
-int report_at_exit(const char *trace_path, bool summary,
-		   const char *report_path);
+/* Opens a report output file (report -o, --report) the way out_file.h
+ * creates files: 0600, a fresh file replacing an existing one, never
+ * through a symbolic link.  NULL with a message on stderr. */
+FILE *rpt_create_output(const char *path);
+/* -c and --report: from a finished trace file (trace_path, reports name
+ * it name); report is the --report file vgpu-run opened before the
+ * program started (NULL: none), closed here. */
+int report_at_exit(const char *trace_path, const char *name, bool summary,
+		   FILE *report, const char *report_path);
 
 #endif

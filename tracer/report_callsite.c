@@ -3,6 +3,7 @@
  * kept for the report's lifetime; a module that cannot be read (another
  * machine's path) leaves the frame as it is. */
 #include <fcntl.h>
+#include <elf.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -27,13 +28,50 @@ struct module {
 
 static struct module *modules;
 
+/* The module paths come from the trace, which the traced program wrote:
+ * before libelf sizes its tables from a header, the header must fit the
+ * file and claim no more than real objects have, and the symbol tables
+ * read stay within a budget per table and per report. */
+#define MODULE_SECTIONS_MAX 4096
+#define MODULE_PHDRS_MAX 256
+#define MODULE_TABLE_MAX (128ull << 20)
+static uint64_t table_budget = 512ull << 20;
+
+static bool header_fits(int fd, uint64_t size)
+{
+	Elf64_Ehdr h;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.e_ident, ELFMAG, SELFMAG) ||
+	    h.e_ident[EI_CLASS] != ELFCLASS64)
+		return false;
+	/* No module needs extended numbering (65535 sections or more). */
+	if ((!h.e_shnum && h.e_shoff) || h.e_phnum == PN_XNUM ||
+	    h.e_shnum > MODULE_SECTIONS_MAX || h.e_phnum > MODULE_PHDRS_MAX)
+		return false;
+	return h.e_shoff <= size &&
+	       (uint64_t)h.e_shnum * sizeof(Elf64_Shdr) <= size - h.e_shoff &&
+	       h.e_phoff <= size &&
+	       (uint64_t)h.e_phnum * sizeof(Elf64_Phdr) <= size - h.e_phoff;
+}
+
+/* A table libelf is about to read: inside the file, within budget. */
+static bool table_fits(const GElf_Shdr *sh, uint64_t size)
+{
+	if (sh->sh_type == SHT_NOBITS || sh->sh_offset > size ||
+	    sh->sh_size > size - sh->sh_offset ||
+	    sh->sh_size > MODULE_TABLE_MAX || sh->sh_size > table_budget)
+		return false;
+	table_budget -= sh->sh_size;
+	return true;
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym *x = a, *y = b;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void load_symbols(struct module *m, Elf *e)
+static void load_symbols(struct module *m, Elf *e, uint64_t size)
 {
 	Elf_Scn *scn = NULL, *pick = NULL;
 	GElf_Shdr sh;
@@ -43,7 +81,12 @@ static void load_symbols(struct module *m, Elf *e)
 		if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !pick))
 			pick = scn;
 	}
-	if (!pick || !gelf_getshdr(pick, &sh) || !sh.sh_entsize)
+	GElf_Shdr strsh;
+	Elf_Scn *strscn;
+	if (!pick || !gelf_getshdr(pick, &sh) || !sh.sh_entsize ||
+	    !(strscn = elf_getscn(e, sh.sh_link)) ||
+	    !gelf_getshdr(strscn, &strsh) || !table_fits(&sh, size) ||
+	    !table_fits(&strsh, size))
 		return;
 	Elf_Data *d = elf_getdata(pick, NULL);
 	size_t n = d ? sh.sh_size / sh.sh_entsize : 0;
@@ -77,7 +120,8 @@ static struct module *module_get(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return m;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    !header_fits(fd, (uint64_t)st.st_size)) {
 		close(fd);
 		return m;
 	}
@@ -95,7 +139,7 @@ static struct module *module_get(const char *path)
 				}
 			}
 		}
-		load_symbols(m, e);
+		load_symbols(m, e, (uint64_t)st.st_size);
 	}
 	if (e)
 		elf_end(e);

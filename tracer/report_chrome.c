@@ -50,6 +50,8 @@ static size_t put_event(char *buf, size_t len, const void *arg)
 	}
 	if (c->flags & VT_CALL_MISSING)
 		n = rpt_put_str(buf, len, n, ",\"missing\":true");
+	if (rpt_call_is_probe(c))
+		n = rpt_put_str(buf, len, n, ",\"probe\":true");
 	return rpt_put_str(buf, len, n, "}}");
 }
 
@@ -57,8 +59,8 @@ static void on_call(void *ctx, const struct rpt_call *c)
 {
 	struct rpt_stream *s = ctx;
 	char args[1024];
-	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
-			c->nout, args, sizeof(args));
+	rpt_format_call_args(c->fn, c->args, c->out, c->nout, rpt_call_wrote(c),
+			     args, sizeof(args));
 	sep(s);
 	struct event e = { c, args };
 	rpt_write_built(s->f, put_event, &e);
@@ -68,22 +70,31 @@ static void on_event(void *ctx, const struct rpt_event *e)
 {
 	struct rpt_stream *s = ctx;
 	const struct vt_rec_event *r = e->rec;
+	/* The simulator's notes sit on the thread, inside their call. */
+	const char *note = r->kind == VT_EV_NOTE && r->nstr > 1 &&
+			   !strcmp(e->s0, "sim") ?
+			   vt_rec_string(&r->h, sizeof(*r), 1) : NULL;
 	if (r->kind != VT_EV_SYSCALL && r->kind != VT_EV_EXEC &&
 	    r->kind != VT_EV_SECURE_EXEC && r->kind != VT_EV_EXIT &&
-	    r->kind != VT_EV_OPEN_SERVED)
+	    r->kind != VT_EV_OPEN_SERVED && !note)
 		return;
+	bool on_thread = r->kind == VT_EV_SYSCALL || note;
 	sep(s);
 	fputs("{\"name\":", s->f);
 	if (r->kind == VT_EV_SYSCALL) {
 		rpt_json_str(s->f, e->s0);
+	} else if (note) {
+		char nm[4200];
+		snprintf(nm, sizeof(nm), "sim: %s", note);
+		rpt_json_str(s->f, nm);
 	} else {
 		char nm[4200];
 		snprintf(nm, sizeof(nm), "%s %s", vt_event_kind_name(r->kind), e->s0);
 		rpt_json_str(s->f, nm);
 	}
 	fprintf(s->f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\",\"ts\":",
-		r->kind == VT_EV_SYSCALL ? "syscall" : "supervisor",
-		r->kind == VT_EV_SYSCALL ? "t" : "p");
+		r->kind == VT_EV_SYSCALL ? "syscall" : note ? "sim" : "supervisor",
+		on_thread ? "t" : "p");
 	char us[32];
 	fwrite_unlocked(us, 1, rpt_put_us(us, sizeof(us), 0, e->ts_ns), s->f);
 	fprintf(s->f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"result\":%d}}",

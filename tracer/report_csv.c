@@ -41,6 +41,8 @@ static size_t put_row(char *buf, size_t len, const void *arg)
 	n = rpt_put_u64(buf, len, n, c->flags);
 	n = rpt_put_char(buf, len, n, ',');
 	n = rpt_put_csv(buf, len, n, r->args);
+	n = rpt_put_char(buf, len, n, ',');
+	n = rpt_put_str(buf, len, n, rpt_call_outcome(c));
 	return rpt_put_char(buf, len, n, '\n');
 }
 
@@ -48,8 +50,8 @@ static void on_call(void *ctx, const struct rpt_call *c)
 {
 	struct rpt_stream *s = ctx;
 	char args[1024], ret[128];
-	dec_format_args(c->fn->dec, c->args, rpt_call_wrote(c) ? c->out : NULL,
-			c->nout, args, sizeof(args));
+	rpt_format_call_args(c->fn, c->args, c->out, c->nout, rpt_call_wrote(c),
+			     args, sizeof(args));
 	if (c->unfinished)
 		snprintf(ret, sizeof(ret), "never returned");
 	else
@@ -64,7 +66,7 @@ struct rpt_stream *rpt_csv_begin(FILE *f, struct rpt_sink *sink)
 {
 	struct rpt_stream *s = rpt_calloc(1, sizeof(*s));
 	s->f = f;
-	fputs("pid,tid,api,function,start_ns,dur_ns,depth,ret,ret_name,flags,args\n", f);
+	fputs("pid,tid,api,function,start_ns,dur_ns,depth,ret,ret_name,flags,args,outcome\n", f);
 	*sink = (struct rpt_sink){ .ctx = s, .call = on_call };
 	return s;
 }

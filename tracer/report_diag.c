@@ -56,8 +56,8 @@ static const struct rpt_process *proc_of(const struct rpt_view *v, uint32_t pid)
 static void diag_trace_end(const struct rpt_view *v, struct findings *f)
 {
 	if (v->end == VT_READ_TRUNCATED)
-		add(f, "the trace is cut short (%s): the program or vgpu-run was "
-		    "killed; everything up to there is reported", v->end_msg);
+		add(f, "the trace is cut short (%s); everything up to there is "
+		    "reported", v->end_msg);
 	else if (v->end == VT_READ_CORRUPT)
 		add(f, "the trace is corrupt (%s): the report covers the records "
 		    "before it", v->end_msg);
@@ -96,10 +96,27 @@ static void diag_libraries(const struct rpt_view *v, struct findings *f)
 	bool rt = lib_asked(v, "libcudart.so") || api_called(v, VT_API_CUDART12) ||
 		  api_called(v, VT_API_CUDART13);
 	bool drv = lib_asked(v, "libcuda.so") || api_called(v, VT_API_CUDA);
-	if (!rt)
+	if (!rt && rpt_static_runtime(v)) {
+		const struct rpt_procaddr *pa = &v->procaddr;
+		char when[32];
+		rpt_fmt_ns(pa->first_ns, when, sizeof(when));
+		add(f, "the program carries a statically linked CUDA %u.%u "
+		    "runtime (nvcc's default, -cudart static): libcudart.so "
+		    "was never requested, yet %llu driver functions were "
+		    "resolved through %s (versions up to %u.%u, flags 0x%llx) "
+		    "from +%s and the runtime interface table was asked for.  "
+		    "The runtime layer is not visible: its calls are not "
+		    "traced, only the driver calls they make (build with "
+		    "-cudart shared to trace them)",
+		    pa->max_version / 1000, pa->max_version % 1000 / 10,
+		    (unsigned long long)pa->calls, pa->fn ? pa->fn->name : "?",
+		    pa->max_version / 1000, pa->max_version % 1000 / 10,
+		    (unsigned long long)pa->flags, when);
+	} else if (!rt) {
 		add(f, "libcudart.so was never requested: the program does not "
 		    "link the CUDA runtime%s", drv ? " (it uses the driver API "
 		    "directly)" : "");
+	}
 	if (!drv && !rt && !lib_asked(v, "libnvidia-ml.so"))
 		add(f, "no CUDA or NVML library was requested at all: the "
 		    "program never tried to use a GPU");
@@ -116,6 +133,36 @@ static void diag_libraries(const struct rpt_view *v, struct findings *f)
 			    "and none of the %llu path(s) tried exists on this host",
 			    l->name, (unsigned long long)l->asked,
 			    (unsigned long long)(l->ntried + l->more_tried));
+	}
+}
+
+/* The first simulator note written inside a call of fn. */
+static const char *sim_note_in(const struct rpt_view *v, const struct rpt_func *fn)
+{
+	for (size_t i = 0; i < v->nsim_notes; i++)
+		if (v->sim_notes[i].fn == fn)
+			return v->sim_notes[i].text;
+	return NULL;
+}
+
+static bool fn_failed(const struct rpt_view *v, const struct rpt_func *fn)
+{
+	for (size_t i = 0; i < v->nerrors; i++)
+		if (v->errors[i]->fn == fn && !(v->errors[i]->flags & VT_CALL_MISSING))
+			return true;
+	return false;
+}
+
+/* Notes the errors above did not carry: in calls that succeeded, or
+ * outside any call. */
+static void diag_sim_notes(const struct rpt_view *v, struct findings *f)
+{
+	for (size_t i = 0; i < v->nsim_notes; i++) {
+		const struct rpt_sim_note *n = &v->sim_notes[i];
+		if (n->fn && fn_failed(v, n->fn) && sim_note_in(v, n->fn) == n->text)
+			continue;
+		add(f, "the simulator says%s%s: %s", n->fn ? " in " : "",
+		    n->fn ? n->fn->name : "", n->text);
 	}
 }
 
@@ -140,7 +187,18 @@ static void diag_errors(const struct rpt_view *v, struct findings *f)
 		if (e->count > 1)
 			snprintf(times, sizeof(times), " (%llu times)",
 				 (unsigned long long)e->count);
-		add(f, "%s returned %s%s%s", e->fn->name, ret, times, why);
+		char table[96] = "";
+		unsigned char id[16];
+		if (rpt_export_id(e->fn, e->out, e->nout, id)) {
+			char uuid[40];
+			const char *name = rpt_export_table_name(id);
+			rpt_uuid_str(id, uuid, sizeof(uuid));
+			snprintf(table, sizeof(table), " for table %s%s%s%s", uuid,
+				 name ? " (" : "", name ? name : "", name ? ")" : "");
+		}
+		const char *note = sim_note_in(v, e->fn);
+		add(f, "%s%s returned %s%s%s%s%s", e->fn->name, table, ret, times,
+		    why, note ? "; the simulator says: " : "", note ? note : "");
 	}
 	if (v->errors_dropped)
 		add(f, "%llu more distinct failures are not listed",
@@ -201,6 +259,7 @@ size_t rpt_diagnose(const struct rpt_view *v, struct rpt_finding **out)
 	diag_errors(v, &f);
 	diag_missing(v, &f);
 	diag_libraries(v, &f);
+	diag_sim_notes(v, &f);
 	diag_notes(v, &f);
 	*out = f.v;
 	return f.n;

@@ -31,11 +31,11 @@ static void write_funcs(FILE *f, const struct rpt_view *v)
 			",\"unfinished\":%" PRIu64 ",\"total_ns\":%" PRIu64
 			",\"mean_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64
 			",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-			",\"syscalls\":%" PRIu64 "}",
+			",\"syscalls\":%" PRIu64 ",\"probes\":%" PRIu64 "}",
 			fn->id, fn->calls, fn->errors, fn->missing, fn->injected,
 			fn->unfinished, fn->total_ns, timed ? fn->total_ns / timed : 0,
 			rpt_percentile(fn, 50), rpt_percentile(fn, 99), fn->max_ns,
-			fn->syscalls);
+			fn->syscalls, fn->probes);
 	}
 	fputc(']', f);
 }
@@ -108,7 +108,8 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 		const struct rpt_error *e = v->errors[i];
 		char args[1024], ret[128];
 		/* A failing call writes nothing: show where it would have written. */
-		dec_format_args(e->fn->dec, e->args, NULL, 0, args, sizeof(args));
+		rpt_format_call_args(e->fn, e->args, e->out, e->nout, false, args,
+				     sizeof(args));
 		dec_format_ret(VT_FUNC_API(e->fn->id), e->fn->dec, e->ret, ret, sizeof(ret));
 		fprintf(f, "%s{", i ? "," : "");
 		kv_str(f, "function", e->fn->name, false);
@@ -138,6 +139,35 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 			c->pid, c->tid, c->start_ns);
 	}
 	fputc(']', f);
+}
+
+static void write_probes(FILE *f, const struct rpt_view *v)
+{
+	fputs(",\"export_tables\":[", f);
+	for (size_t i = 0; i < v->ntables; i++) {
+		const struct rpt_export_table *t = &v->tables[i];
+		char id[40];
+		rpt_uuid_str(t->id, id, sizeof(id));
+		fprintf(f, "%s{", i ? "," : "");
+		kv_str(f, "id", id, false);
+		kv_str(f, "name", rpt_export_table_name(t->id), true);
+		fprintf(f, ",\"requests\":%" PRIu64 ",\"found\":%" PRIu64 "}",
+			t->calls, t->found);
+	}
+	fputs("],\"sim_notes\":[", f);
+	for (size_t i = 0; i < v->nsim_notes; i++) {
+		const struct rpt_sim_note *n = &v->sim_notes[i];
+		fprintf(f, "%s{", i ? "," : "");
+		kv_str(f, "text", n->text, false);
+		kv_str(f, "function", n->fn ? n->fn->name : NULL, true);
+		fprintf(f, ",\"count\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,"
+			"\"start_ns\":%" PRIu64 "}", n->count, n->pid, n->tid,
+			n->ts_ns);
+	}
+	const struct rpt_procaddr *pa = &v->procaddr;
+	fprintf(f, "],\"lookups\":{\"calls\":%" PRIu64 ",\"max_version\":%u,"
+		"\"static_runtime\":%s}", pa->calls, pa->max_version,
+		rpt_static_runtime(v) ? "true" : "false");
 }
 
 static void write_rest(FILE *f, const struct rpt_view *v)
@@ -197,12 +227,13 @@ void rpt_write_json(FILE *f, const struct rpt_view *v)
 		",\"lossy\":%s,\"dropped\":%" PRIu64 "}", v->realtime_ns,
 		v->duration_ns, v->lossy ? "true" : "false", v->drops);
 	fprintf(f, ",\"totals\":{\"calls\":%" PRIu64 ",\"errors\":%" PRIu64
-		",\"unfinished\":%" PRIu64 "}", v->calls, v->call_errors,
-		v->unfinished);
+		",\"unfinished\":%" PRIu64 ",\"probes\":%" PRIu64 "}", v->calls,
+		v->call_errors, v->unfinished, v->probes);
 	write_funcs(f, v);
 	write_procs(f, v);
 	write_libs(f, v);
 	write_errors(f, v);
+	write_probes(f, v);
 	write_rest(f, v);
 	fputs("}\n", f);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out_file.h"
 #include "report.h"
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CHROME, FMT_CSV, FMT_HTML, FMT_SUMMARY };
@@ -28,15 +29,21 @@ static void usage(FILE *f)
 }
 
 /* Reports carry what the trace carries (argv, paths): created 0600 like
- * the trace itself. */
-static FILE *create_output(const char *path)
+ * the trace itself, and never through a link a traced program planted. */
+FILE *rpt_create_output(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	struct outf o;
+	char err[512];
+	if (outf_open(&o, path, OUTF_REPLACE | OUTF_SPECIAL, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-run: %s\n", err);
 		return NULL;
-	FILE *f = fdopen(fd, "w");
-	if (!f)
-		close(fd);
+	}
+	FILE *f = fdopen(o.fd, "w");
+	if (f)
+		o.fd = -1;
+	else
+		fprintf(stderr, "vgpu-run: %s: %s\n", path, strerror(errno));
+	outf_close(&o);
 	return f;
 }
 
@@ -55,8 +62,8 @@ static int parse_format(const char *s, enum fmt *f)
 /* Reads the trace once and writes one format to out.  Returns 0 for a
  * complete or truncated trace, 1 when it is corrupt (the report of what
  * came before is still written), 2 when it cannot be read at all. */
-static int run_report(const char *trace, FILE *out, enum fmt fmt,
-		      enum rpt_sort sort)
+static int run_report(const char *trace, const char *name, FILE *out,
+		      enum fmt fmt, enum rpt_sort sort)
 {
 	struct rpt_model *m = rpt_model_new();
 	struct rpt_sink sink = { 0 };
@@ -76,6 +83,7 @@ static int run_report(const char *trace, FILE *out, enum fmt fmt,
 	}
 	struct rpt_view v;
 	rpt_model_view(m, &v);
+	v.path = name;
 	switch (fmt) {
 	case FMT_TEXT: rpt_write_text(out, &v, sort); break;
 	case FMT_SUMMARY: rpt_write_summary(out, &v, sort); break;
@@ -91,7 +99,7 @@ static int run_report(const char *trace, FILE *out, enum fmt fmt,
 	} else if (v.end == VT_READ_CORRUPT) {
 		fprintf(stderr, "vgpu-run report: %s: %s\n", trace, v.end_msg);
 		status = 1;
-	} else if (v.end == VT_READ_TRUNCATED) {
+	} else if (v.end == VT_READ_TRUNCATED || *v.end_msg) {
 		fprintf(stderr, "vgpu-run report: warning: %s: %s\n", trace, v.end_msg);
 	}
 	rpt_model_free(m);
@@ -143,14 +151,12 @@ int report_main(int argc, char **argv)
 		return 2;
 	}
 	FILE *out = stdout;
-	if (out_path && !(out = create_output(out_path))) {
-		fprintf(stderr, "vgpu-run report: %s: %s\n", out_path, strerror(errno));
+	if (out_path && !(out = rpt_create_output(out_path)))
 		return 2;
-	}
 	/* Timelines are gigabytes for long traces: write in large blocks. */
 	static char outbuf[1 << 20];
 	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
-	int rc = run_report(argv[optind], out, fmt, sort);
+	int rc = run_report(argv[optind], argv[optind], out, fmt, sort);
 	if (fflush(out) || ferror(out)) {
 		fprintf(stderr, "vgpu-run report: %s: write failed\n",
 			out_path ? out_path : "stdout");
@@ -161,20 +167,16 @@ int report_main(int argc, char **argv)
 	return rc;
 }
 
-int report_at_exit(const char *trace_path, bool summary, const char *report_path)
+int report_at_exit(const char *trace_path, const char *name, bool summary,
+		   FILE *f, const char *report_path)
 {
 	int rc = 0;
 	if (summary) {
 		fflush(stderr);
-		rc |= run_report(trace_path, stderr, FMT_SUMMARY, SORT_TIME);
+		rc |= run_report(trace_path, name, stderr, FMT_SUMMARY, SORT_TIME);
 	}
-	if (report_path) {
-		FILE *f = create_output(report_path);
-		if (!f) {
-			fprintf(stderr, "vgpu-run: %s: %s\n", report_path, strerror(errno));
-			return 2;
-		}
-		rc |= run_report(trace_path, f, FMT_TEXT, SORT_TIME);
+	if (f) {
+		rc |= run_report(trace_path, name, f, FMT_TEXT, SORT_TIME);
 		if (fclose(f)) {
 			fprintf(stderr, "vgpu-run: %s: write failed\n", report_path);
 			rc = 2;

@@ -19,6 +19,10 @@
 #define MAX_PROCS 65536
 #define MAX_OPEN_CALLS 256
 #define MAX_NOTES 64
+#define MAX_TABLES 64
+#define MAX_SIM_NOTES 64
+#define CUDA_ERROR_INVALID_VALUE 1
+#define CUDA_ERROR_NOT_FOUND 500
 
 struct open_call {
 	struct rpt_func *fn;
@@ -27,11 +31,15 @@ struct open_call {
 	uint64_t callsite;
 };
 
+/* A syscall, or a simulator note (is_note), waiting for the call it
+ * happened in. */
 struct pending {
 	uint64_t ts_ns;
 	int64_t result;
 	struct rpt_syscall *sc;
 	char *text;
+	uint32_t pid;
+	bool is_note;
 };
 
 struct recent {
@@ -79,7 +87,13 @@ struct rpt_model {
 	__int128 ns_per_tick_q32;
 	struct thread *last_thread;	/* most records follow one thread */
 	uint64_t last_ns;
-	uint64_t calls, call_errors, unfinished, drops;
+	uint64_t calls, call_errors, unfinished, drops, probes;
+	struct rpt_export_table tables[MAX_TABLES];
+	size_t ntables;
+	struct rpt_sim_note sim_notes[MAX_SIM_NOTES];
+	size_t nsim_notes;
+	uint64_t sim_notes_dropped;
+	struct rpt_procaddr procaddr;
 	/* functions: per api, an array indexed by function index */
 	struct rpt_func **funcs[VT_API_MAX];
 	uint32_t nfuncs[VT_API_MAX];
@@ -179,6 +193,7 @@ static void on_func_table(struct rpt_model *m, const struct vt_rec_hdr *h)
 		free(f->name);
 		f->name = rpt_strdup(p);
 		f->dec = dec_find(api, p);
+		f->role = rpt_role_of(api, p);
 		p = nul + 1;
 	}
 }
@@ -312,9 +327,38 @@ static struct rpt_syscall *syscall_get(struct rpt_model *m, const char *text,
 	return s;
 }
 
-static void attribute(struct pending *p, struct rpt_func *fn,
+/* A simulator note, kept once per (text, call) with a count. */
+static void sim_note_keep(struct rpt_model *m, struct pending *p,
+			  const struct rpt_func *fn, uint32_t tid)
+{
+	for (size_t i = 0; i < m->nsim_notes; i++) {
+		struct rpt_sim_note *n = &m->sim_notes[i];
+		if (n->fn == fn && !strcmp(n->text, p->text)) {
+			n->count++;
+			return;
+		}
+	}
+	if (m->nsim_notes == MAX_SIM_NOTES) {
+		m->sim_notes_dropped++;
+		return;
+	}
+	m->sim_notes[m->nsim_notes++] = (struct rpt_sim_note){
+		.text = p->text, .fn = fn, .count = 1, .pid = p->pid,
+		.tid = tid, .ts_ns = p->ts_ns,
+	};
+	p->text = NULL;
+}
+
+static void attribute(struct rpt_model *m, struct thread *t,
+		      struct pending *p, struct rpt_func *fn,
 		      struct rpt_error *first_err)
 {
+	if (p->is_note) {
+		sim_note_keep(m, p, fn, t ? t->tid : 0);
+		free(p->text);
+		p->text = NULL;
+		return;
+	}
 	if (p->sc)
 		p->sc->attributed++;
 	fn->syscalls++;
@@ -328,8 +372,13 @@ static void attribute(struct pending *p, struct rpt_func *fn,
 	p->text = NULL;
 }
 
-static void unattributed(struct rpt_model *m, struct pending *p)
+static void unattributed(struct rpt_model *m, struct thread *t,
+			 struct pending *p)
 {
+	if (p->is_note) {
+		attribute(m, t, p, NULL, NULL);
+		return;
+	}
 	m->sys_unattributed++;
 	free(p->text);
 	p->text = NULL;
@@ -340,6 +389,9 @@ static void pend_remove(struct thread *t, unsigned i)
 	t->pend[i] = t->pend[--t->npend];
 }
 
+static void pend_event(struct rpt_model *m, struct thread *t,
+		       struct pending *p);
+
 static void on_syscall(struct rpt_model *m, const struct vt_rec_event *e,
 		       uint64_t ns, const char *text)
 {
@@ -349,12 +401,28 @@ static void on_syscall(struct rpt_model *m, const struct vt_rec_event *e,
 		if (e->result < 0)
 			sc->failed++;
 	}
-	struct pending p = { ns, e->result, sc, rpt_strdup(text) };
+	struct pending p = { ns, e->result, sc, rpt_strdup(text), e->pid, false };
 	if (!e->tid) {
-		unattributed(m, &p);
+		unattributed(m, NULL, &p);
 		return;
 	}
+	pend_event(m, thread_get(m, e->tid), &p);
+}
+
+/* The simulator's explanation of what it refused: kept with the call it
+ * was written in, found the way a syscall's call is. */
+static void on_sim_note(struct rpt_model *m, const struct vt_rec_event *e,
+			uint64_t ns, const char *text)
+{
+	struct pending p = { ns, 0, NULL, rpt_strdup(text), e->pid, true };
 	struct thread *t = thread_get(m, e->tid);
+	pend_event(m, t, &p);
+}
+
+static void pend_event(struct rpt_model *m, struct thread *t,
+		       struct pending *p)
+{
+	uint64_t ns = p->ts_ns;
 	/* Its call may already be finished (drained before this event). */
 	struct recent *best = NULL;
 	for (unsigned i = 0; i < t->nrecent; i++) {
@@ -364,14 +432,14 @@ static void on_syscall(struct rpt_model *m, const struct vt_rec_event *e,
 			best = r;
 	}
 	if (best) {
-		attribute(&p, best->fn, best->first_err);
+		attribute(m, t, p, best->fn, best->first_err);
 		return;
 	}
 	if (t->npend == MAX_PENDING) {
-		unattributed(m, &t->pend[0]);
+		unattributed(m, t, &t->pend[0]);
 		pend_remove(t, 0);
 	}
-	t->pend[t->npend++] = p;
+	t->pend[t->npend++] = *p;
 }
 
 /* A call finished on t: claim the pending syscalls inside it; those
@@ -387,10 +455,10 @@ static void settle_pending(struct rpt_model *m, struct thread *t,
 	for (unsigned i = 0; i < t->npend;) {
 		struct pending *p = &t->pend[i];
 		if (p->ts_ns >= start && p->ts_ns <= end) {
-			attribute(p, fn, first_err);
+			attribute(m, t, p, fn, first_err);
 			pend_remove(t, i);
 		} else if (p->ts_ns < start && p->ts_ns < oldest_open) {
-			unattributed(m, p);
+			unattributed(m, t, p);
 			pend_remove(t, i);
 		} else {
 			i++;
@@ -426,6 +494,8 @@ static struct rpt_error *error_note(struct rpt_model *m, const struct rpt_call *
 		e->start_ns = c->start_ns;
 		e->end_ns = c->end_ns;
 		memcpy(e->args, c->args, sizeof(e->args));
+		e->nout = c->nout;
+		memcpy(e->out, c->out, sizeof(e->out));
 		e->callsite = c->callsite;
 		u64map_put(&m->errors, key, e);
 		vec_push(&m->error_list, e);
@@ -439,9 +509,9 @@ static bool call_failed(const struct rpt_func *fn, uint64_t ret, uint32_t flags)
 {
 	if (flags & VT_CALL_MISSING)
 		return true;
-	/* Registration hooks (__cudaRegister...) return no status. */
-	if (!fn->dec && fn->name && !strncmp(fn->name, "__", 2))
-		return false;
+	/* Functions the decode table does not list are taken to return their
+	 * API's status, as nearly all do; those that do not (the runtime's
+	 * __cudaRegister... hooks) are listed there with =void or =ptr. */
 	return dec_is_error(VT_FUNC_API(fn->id), fn->dec, ret);
 }
 
@@ -450,6 +520,68 @@ static bool call_failed(const struct rpt_func *fn, uint64_t ret, uint32_t flags)
 bool rpt_call_wrote(const struct rpt_call *c)
 {
 	return !c->unfinished && !call_failed(c->fn, c->ret, c->flags);
+}
+
+bool rpt_call_is_probe(const struct rpt_call *c)
+{
+	if (c->unfinished || (c->flags & (VT_CALL_MISSING | VT_CALL_INJECTED)) ||
+	    !call_failed(c->fn, c->ret, c->flags))
+		return false;
+	switch (c->fn->role) {
+	case RPT_ROLE_PROCADDR:
+		return (uint32_t)c->ret == CUDA_ERROR_NOT_FOUND;
+	case RPT_ROLE_EXPORT_TABLE:
+		/* Not 801: a driver without cuGetExportTable at all. */
+		return c->args[0] && c->args[1] &&
+		       ((uint32_t)c->ret == CUDA_ERROR_NOT_FOUND ||
+			(uint32_t)c->ret == CUDA_ERROR_INVALID_VALUE);
+	default:
+		return false;
+	}
+}
+
+const char *rpt_call_outcome(const struct rpt_call *c)
+{
+	if (c->unfinished)
+		return "never-returned";
+	if (!call_failed(c->fn, c->ret, c->flags))
+		return "ok";
+	return rpt_call_is_probe(c) ? "probe" : "error";
+}
+
+/* What a runtime's resolving leaves behind: the look-ups' count and
+ * versions, and each export table asked for. */
+static void note_resolver(struct rpt_model *m, const struct rpt_call *c,
+			  bool failed)
+{
+	if (c->fn->role == RPT_ROLE_PROCADDR) {
+		struct rpt_procaddr *pa = &m->procaddr;
+		if (!pa->calls++) {
+			pa->first_ns = c->start_ns;
+			pa->flags = c->args[3];
+			pa->pid = c->pid;
+			pa->fn = c->fn;
+		}
+		if ((uint32_t)c->args[2] > pa->max_version &&
+		    (uint32_t)c->args[2] < 1000000)
+			pa->max_version = (uint32_t)c->args[2];
+		return;
+	}
+	unsigned char id[16];
+	if (!rpt_export_id(c->fn, c->out, c->nout, id))
+		return;
+	struct rpt_export_table *tb = NULL;
+	for (size_t i = 0; i < m->ntables && !tb; i++)
+		if (!memcmp(m->tables[i].id, id, 16))
+			tb = &m->tables[i];
+	if (!tb && m->ntables < MAX_TABLES) {
+		tb = &m->tables[m->ntables++];
+		memcpy(tb->id, id, 16);
+	}
+	if (tb) {
+		tb->calls++;
+		tb->found += !failed;
+	}
 }
 
 static void finish_call(struct rpt_model *m, struct thread *t,
@@ -468,7 +600,13 @@ static void finish_call(struct rpt_model *m, struct thread *t,
 		fn->max_ns = dur;
 	fn->hist[hist_bucket(dur)]++;
 	struct rpt_error *first_err = NULL;
-	if (call_failed(fn, c->ret, c->flags)) {
+	bool failed = call_failed(fn, c->ret, c->flags);
+	if (fn->role != RPT_ROLE_PLAIN)
+		note_resolver(m, c, failed);
+	if (failed && rpt_call_is_probe(c)) {
+		fn->probes++;
+		m->probes++;
+	} else if (failed) {
 		fn->errors++;
 		m->call_errors++;
 		bool first;
@@ -713,6 +851,8 @@ static void on_event(struct rpt_model *m, const struct vt_rec_hdr *h)
 			x->secure = true;
 		break;
 	case VT_EV_NOTE:
+		if (s1 && !strcmp(s0, "sim") && e->tid)
+			on_sim_note(m, e, ns, s1);
 		x = last_exec(m, e->pid);
 		if (x && !strcmp(s0, "no_new_privs"))
 			x->nnp_ignored = true;
@@ -859,9 +999,9 @@ static void close_open_calls(struct rpt_model *m)
 			while (d >= 0 && t->stack[d].start_ns > p->ts_ns)
 				d--;
 			if (d >= 0)
-				attribute(p, t->stack[d].fn, NULL);
+				attribute(m, t, p, t->stack[d].fn, NULL);
 			else
-				unattributed(m, p);
+				unattributed(m, t, p);
 		}
 		t->npend = 0;
 		t->depth = 0;
@@ -880,8 +1020,8 @@ static int read_all(struct rpt_model *m, struct vt_reader *r,
 	m->end = st;
 	m->records = r->records;
 	m->bytes = r->offset;
-	if (st != VT_READ_EOF)
-		snprintf(m->end_msg, sizeof(m->end_msg), "%s", r->err);
+	/* At a clean end the reader's message is a warning, or empty. */
+	snprintf(m->end_msg, sizeof(m->end_msg), "%s", r->err);
 	close_open_calls(m);
 	vt_reader_close(r);
 	return st == VT_READ_IOERR ? -1 : 0;
@@ -952,6 +1092,13 @@ void rpt_model_view(const struct rpt_model *m, struct rpt_view *v)
 	v->routes = (char **)m->routes.v;
 	v->nroutes = m->routes.n;
 	v->start_argv = m->start_argv;
+	v->probes = m->probes;
+	v->tables = (struct rpt_export_table *)m->tables;
+	v->ntables = m->ntables;
+	v->sim_notes = (struct rpt_sim_note *)m->sim_notes;
+	v->nsim_notes = m->nsim_notes;
+	v->sim_notes_dropped = m->sim_notes_dropped;
+	v->procaddr = m->procaddr;
 }
 
 /* ---- sorting ---- */
@@ -1088,5 +1235,7 @@ void rpt_model_free(struct rpt_model *m)
 		free(m->routes.v[i]);
 	free(m->routes.v);
 	free(m->start_argv);
+	for (size_t i = 0; i < m->nsim_notes; i++)
+		free(m->sim_notes[i].text);
 	free(m);
 }

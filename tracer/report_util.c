@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "report.h"
+#include "text_escape.h"
 
 char *rpt_strdup(const char *s)
 {
@@ -82,31 +83,19 @@ size_t rpt_put_us(char *buf, size_t len, size_t n, uint64_t ns)
 
 size_t rpt_put_csv(char *buf, size_t len, size_t n, const char *s)
 {
+	/* Quoting keeps a newline inside its field; escaping keeps control
+	 * characters off the terminal of whoever looks at the file. */
+	char *esc = text_needs_escape(s) ? text_escape_dup(s) : NULL;
+	if (esc)
+		s = esc;
 	n = rpt_put_char(buf, len, n, '"');
 	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
 		n = rpt_put_mem(buf, len, n, s, (size_t)(q - s) + 1);
 		n = rpt_put_char(buf, len, n, '"');
 	}
 	n = rpt_put_str(buf, len, n, s);
+	free(esc);
 	return rpt_put_char(buf, len, n, '"');
-}
-
-/* Length of the UTF-8 sequence at p, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 :
-		   p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
-	if (p[0] >= 0xf5 || p[0] < 0xc2)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong three-byte forms and surrogates are not valid. */
-	if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-		return 0;
-	if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return n;
 }
 
 size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s)
@@ -140,7 +129,7 @@ size_t rpt_put_json(char *buf, size_t len, size_t n, const char *s)
 				/* Valid UTF-8 passes through; a stray byte
 				 * (paths need not be UTF-8) becomes U+00XX so
 				 * the JSON stays valid. */
-				size_t k = utf8_len(p);
+				size_t k = text_utf8_len(p);
 				if (k) {
 					n = rpt_put_mem(buf, len, n, (const char *)p, k);
 					p += k - 1;

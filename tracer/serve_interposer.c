@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,13 +141,21 @@ static int serve_backend(struct supervisor *s, pid_t pid, const char *name,
 
 static void *drain_main(void *arg);
 
+/* One ring set per interposer library a process loads (and again after
+ * a fork), within the drain's budgets.  The set's geometry is ours; the
+ * drain never reads it back from the memory the program shares. */
 static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
 		      const char **what)
 {
-	(void)pid;
 	(void)name;
 	if (!s->trace || !drain)
 		return -ENOENT;
+	uint32_t tgid = (uint32_t)target_tgid(pid);
+	trace_lock();
+	int rc = vr_drain_admit(drain, tgid);
+	trace_unlock();
+	if (rc)
+		return rc;
 	struct vr_header *h;
 	size_t len;
 	uint32_t flags = (s->opt.lossy ? VR_LOSSY : 0) |
@@ -153,10 +163,15 @@ static int serve_ring(struct supervisor *s, pid_t pid, const char *name,
 	int fd = vr_create(flags, &h, &len);
 	if (fd < 0)
 		return fd;
+	/* The drain frees the set once this process is gone. */
+	int pidfd = tgid ? (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0) : -1;
 	trace_lock();
-	int rc = vr_drain_add(drain, h, len);
+	rc = vr_drain_add(drain, h, &VR_DEFAULT_GEOM, tgid, pidfd);
 	trace_unlock();
 	if (rc) {
+		munmap(h, len);
+		if (pidfd >= 0)
+			close(pidfd);
 		close(fd);
 		return rc;
 	}

@@ -85,12 +85,31 @@ int notify_loop(struct supervisor *s);
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int target_open(pid_t pid, int dirfd, const char *path, int flags);
+int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
+			uint64_t resolve);
 pid_t target_tgid(pid_t tid);
 /* The parent of a thread's process (0 when unknown). */
 pid_t target_ppid(pid_t tid);
 void target_forget(pid_t tid);
 
-/* decide.c */
+/* open_semantics.c: why serving a file for this open would change what
+ * the kernel does with the program's path and flags, or NULL. */
+const char *open_refuses_serving(pid_t pid, int dirfd, const char *path,
+				 int oflags, uint64_t resolve);
+
+/* notify_workers.c: decisions that look at the program's filesystem run
+ * on worker threads, within per-process budgets (see there). */
+struct seccomp_notif;
+typedef void (*worker_fn)(struct supervisor *s, struct seccomp_notif *n);
+void workers_init(struct supervisor *s, size_t notif_size, worker_fn run);
+void workers_submit(struct supervisor *s, const struct seccomp_notif *n);
+/* Lets through what waited too long for a worker: call it regularly. */
+void workers_expire(struct supervisor *s);
+
+/* decide.c: decide_may_serve says, from the path alone, whether any rule
+ * could serve it (a name or glob that matches, or a SONAME rule and a
+ * shared object's name); decide_open decides, peeking at the file. */
+bool decide_may_serve(const struct supervisor *s, const char *path);
 const struct served_file *decide_open(struct supervisor *s, pid_t pid,
 				      int dirfd, const char *path);
 int served_files_open(struct supervisor *s, char *err, size_t errlen);

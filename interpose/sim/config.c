@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -312,9 +313,51 @@ void sim_pci_string(const struct sim_device *d, char *buf, size_t len)
 		 d->pci_dev);
 }
 
+typedef int (*trace_note_fn)(const char *);
+
+#define NOTE_MAX_OBJECTS 256
+
+struct loaded {
+	char *names[NOTE_MAX_OBJECTS];
+	unsigned n;
+};
+
+static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct loaded *l = arg;
+	if (info->dlpi_name && info->dlpi_name[0] && l->n < NOTE_MAX_OBJECTS)
+		l->names[l->n++] = strdup(info->dlpi_name);
+	return 0;
+}
+
+/* The interposer's vgpu_trace_note.  A program that dlopens libcuda.so.1
+ * without RTLD_GLOBAL (NVIDIA's static runtime does) keeps it out of the
+ * global scope, so each loaded object is asked by handle too (after the
+ * walk: dlopen inside dl_iterate_phdr's callback would take the loader's
+ * locks in the other order). */
+static trace_note_fn find_trace_note(void)
+{
+	trace_note_fn fn = (trace_note_fn)dlsym(RTLD_DEFAULT, "vgpu_trace_note");
+	if (fn)
+		return fn;
+	struct loaded l = { .n = 0 };
+	dl_iterate_phdr(collect_object, &l);
+	for (unsigned i = 0; i < l.n; i++) {
+		void *h = l.names[i] && !fn ?
+			  dlopen(l.names[i], RTLD_LAZY | RTLD_NOLOAD) : NULL;
+		if (h) {
+			fn = (trace_note_fn)dlsym(h, "vgpu_trace_note");
+			dlclose(h);	/* NOLOAD: it stays loaded */
+		}
+		free(l.names[i]);
+	}
+	return fn;
+}
+
 void sim_note(const char *fmt, ...)
 {
-	static void (*hook)(const char *);
+	static trace_note_fn hook;
 	static int looked;
 	char msg[512];
 	va_list ap;
@@ -323,14 +366,12 @@ void sim_note(const char *fmt, ...)
 	va_end(ap);
 	if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
 		/* Resolved lazily: the interposer may load after us. */
-		hook = (void (*)(const char *))dlsym(RTLD_DEFAULT,
-						      "vgpu_trace_note");
+		hook = find_trace_note();
 		__atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
 	}
-	if (hook) {
-		hook(msg);
+	/* 0: not tracing; then stderr, as without an interposer. */
+	if (hook && hook(msg))
 		return;
-	}
 	/* Without a trace, each distinct note once: a program that launches
 	 * a million kernels should not print a million lines. */
 	static uint64_t seen[32];

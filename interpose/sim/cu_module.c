@@ -31,6 +31,7 @@ struct sim_module {
 	struct sim_kernel *k;
 	int n;
 	struct sim_func *f;	/* one per entry of k */
+	CUresult deferred;	/* a library without code for the device */
 	char err[256];
 };
 #define MODULE_MAGIC 0x4d4f444cu
@@ -49,7 +50,12 @@ static struct sim_func *func(CUfunction f)
 	return fn && fn->magic == FUNC_MAGIC ? fn : NULL;
 }
 
-static CUresult load(struct sim_module **out, const void *image, int dev)
+/* A library (lazy) takes an image without code for the device, as a
+ * lazily loading driver does: NVIDIA's runtime loads every image a
+ * library registers (cuBLAS has some with sm_75 code only) and fails on
+ * the first refusal.  Its kernels then report the error. */
+static CUresult load(struct sim_module **out, const void *image, int dev,
+		     bool lazy)
 {
 	if (!out || !image)
 		return CUDA_ERROR_INVALID_VALUE;
@@ -59,6 +65,12 @@ static CUresult load(struct sim_module **out, const void *image, int dev)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	CUresult r = sim_image_kernels(image, d->cc_major * 10 + d->cc_minor,
 				       &m->k, &m->n, m->err, sizeof(m->err));
+	if (r == CUDA_ERROR_NO_BINARY_FOR_GPU && lazy) {
+		sim_note("library image kept without its kernels (each reports "
+			 "CUDA_ERROR_NO_BINARY_FOR_GPU): %s", m->err);
+		m->deferred = r;
+		r = CUDA_SUCCESS;
+	}
 	if (r) {
 		sim_note("module image rejected: %s", m->err);
 		handle_delete(&modules, m);
@@ -83,7 +95,7 @@ static CUresult load_in_ctx(CUmodule *pm, const void *image)
 	int dev = sim_current_dev(&r);
 	if (dev < 0)
 		return r;
-	return load((struct sim_module **)pm, image, dev);
+	return load((struct sim_module **)pm, image, dev, false);
 }
 
 SIM_API CUresult cuModuleLoadData(CUmodule *pm, const void *image)
@@ -230,7 +242,7 @@ SIM_API CUresult cuLibraryLoadData(CUlibrary *pl, const void *code,
 	CUresult r = sim_check_init();
 	if (r)
 		return r;
-	return load((struct sim_module **)pl, code, library_dev());
+	return load((struct sim_module **)pl, code, library_dev(), true);
 }
 
 SIM_API CUresult cuLibraryUnload(CUlibrary lib)
@@ -238,9 +250,18 @@ SIM_API CUresult cuLibraryUnload(CUlibrary lib)
 	return cuModuleUnload((CUmodule)lib);
 }
 
+static CUresult library_deferred(CUlibrary lib)
+{
+	struct sim_module *m = module((CUmodule)lib);
+	return m ? m->deferred : CUDA_SUCCESS;
+}
+
 SIM_API CUresult cuLibraryGetKernel(CUkernel *pk, CUlibrary lib,
 				    const char *name)
 {
+	CUresult r = library_deferred(lib);
+	if (r)
+		return r;
 	return cuModuleGetFunction((CUfunction *)pk, (CUmodule)lib, name);
 }
 
@@ -250,6 +271,9 @@ SIM_API CUresult cuLibraryGetModule(CUmodule *pm, CUlibrary lib)
 		return CUDA_ERROR_INVALID_HANDLE;
 	if (!pm)
 		return CUDA_ERROR_INVALID_VALUE;
+	CUresult r = library_deferred(lib);
+	if (r)
+		return r;
 	*pm = (CUmodule)lib;
 	return CUDA_SUCCESS;
 }
@@ -257,6 +281,9 @@ SIM_API CUresult cuLibraryGetModule(CUmodule *pm, CUlibrary lib)
 SIM_API CUresult cuLibraryGetGlobal(CUdeviceptr *dptr, size_t *bytes,
 				    CUlibrary lib, const char *name)
 {
+	CUresult r = library_deferred(lib);
+	if (r)
+		return r;
 	return cuModuleGetGlobal_v2(dptr, bytes, (CUmodule)lib, name);
 }
 

@@ -6,6 +6,7 @@
  * context is the runtime's context. */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,8 @@ static int attr(int a, int dev)
 	return v;
 }
 
-RT_API cudaError_t cudaGetDeviceProperties(prop_t *p, int dev)
+/* The properties in this major version's current layout. */
+static cudaError_t device_properties(prop_t *p, int dev)
 {
 	cudaError_t e = loaded();
 	if (e)
@@ -279,8 +281,8 @@ RT_API cudaError_t cudaGetDeviceProperties(prop_t *p, int dev)
 	CUresult r = p_cuDeviceGetName(p->name, sizeof(p->name), dev);
 	if (r)
 		return from_cu(r);
-	char name[sizeof(p->name)];
-	memcpy(name, p->name, sizeof(name));
+	char name[sizeof(p->name)] = { 0 };
+	memcpy(name, p->name, strnlen(p->name, sizeof(name)));
 	memset(p, 0, sizeof(*p));
 	memcpy(p->name, name, sizeof(name));
 	p_cuDeviceGetUuid_v2(&p->uuid, dev);
@@ -399,10 +401,31 @@ RT_API cudaError_t cudaGetDeviceProperties(prop_t *p, int dev)
 }
 
 #if CUDART_MAJOR == 12
-/* CUDA 12 headers call the _v2 symbol; both take the CUDA 12 layout. */
+/* CUDA 12 headers call the _v2 symbol, with the CUDA 12 layout; the
+ * unversioned name is the CUDA 11 entry (common/abi_versions.txt), and a
+ * client that looks it up by name passes the smaller struct. */
 RT_API cudaError_t cudaGetDeviceProperties_v2(prop_t *p, int dev)
 {
-	return cudaGetDeviceProperties(p, dev);
+	return device_properties(p, dev);
+}
+
+_Static_assert(offsetof(prop_t, hostRegisterSupported) == CUDA_PROP11_SIZE,
+	       "the CUDA 11 layout is the CUDA 12 one up to this field");
+
+RT_API cudaError_t cudaGetDeviceProperties(void *p, int dev)
+{
+	if (!p)
+		return ret(cudaErrorInvalidValue);
+	prop_t full;
+	cudaError_t e = device_properties(&full, dev);
+	if (!e)
+		memcpy(p, &full, CUDA_PROP11_SIZE);
+	return e;
+}
+#else
+RT_API cudaError_t cudaGetDeviceProperties(prop_t *p, int dev)
+{
+	return device_properties(p, dev);
 }
 #endif
 

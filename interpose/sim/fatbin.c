@@ -4,19 +4,25 @@
  * Fat binary container (little-endian):
  *   header   u32 magic 0xba55ed50, u16 version, u16 header size,
  *            u64 size of the entries that follow
- *   entries  u16 kind (1 PTX, 2 ELF), u16 version, u32 header size,
- *            u64 payload size, u32 compressed size, u32 -, u16 -, u16 -,
+ *   entries  u16 kind (1 PTX, 2 ELF), u16 version, u32 header size
+ *            (64 to 112 in CUDA 13's libraries), u64 payload size,
+ *            u32 compressed size, u32 -, u16 -, u16 -,
  *            u32 arch (sm number: 90), u32 name offset, u32 name length,
- *            u64 flags (0x2000: payload compressed), u64 -,
- *            u64 uncompressed size; the payload follows the header.
+ *            u64 flags (0x2000 LZ4, 0x8000 zstd: fatbin_decompress.c),
+ *            u64 -, u64 uncompressed size (0 when not compressed);
+ *            the payload follows the header.
+ * A fitting entry that cannot be read is skipped with a note; the image
+ * is rejected only when no fitting entry remains.
  *
- * In a cubin, each kernel is a STT_FUNC symbol with a section
+ * In a cubin, each kernel is a STT_FUNC symbol (global, or local with
+ * st_other bit 0x10) with a section
  * ".nv.info.<kernel>" of attribute records: u8 format, u8 attribute, then
  * for format 4 a u16 size and that many bytes, else a u16 value.  The
  * record EIATTR_KPARAM_INFO (0x17) describes one parameter: u32 -, u16
  * ordinal, u16 offset, u32 with the size in bits 18..31;
  * EIATTR_CBANK_PARAM_SIZE (0x19) carries the size of the whole block. */
 #include "driver.h"
+#include "fatbin_decompress.h"
 
 #include <gelf.h>
 #include <libelf.h>
@@ -27,10 +33,11 @@
 #define FATBIN_MAGIC 0xba55ed50u
 #define FATBIN_KIND_PTX 1
 #define FATBIN_KIND_ELF 2
-#define FATBIN_FLAG_COMPRESSED 0x2000u
+#define FATBIN_ENTRY_MIN 64
 #define EIATTR_KPARAM_INFO 0x17
 #define EIATTR_CBANK_PARAM_SIZE 0x19
 #define EIFMT_SVAL 4
+#define STO_CUDA_ENTRY 0x10	/* st_other of a kernel's symbol */
 
 static uint16_t rd16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -192,8 +199,13 @@ static int parse_cubin(const unsigned char *p, size_t maxlen, struct klist *l,
 			    add_var(e, shstrndx, &s,
 				    elf_strptr(e, sh.sh_link, s.st_name), l) < 0)
 				goto oom;
+			/* A kernel of internal linkage (static, anonymous
+			 * namespace: cuBLAS has them) is a local symbol;
+			 * only the entry mark tells it from a device
+			 * function. */
 			if (GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-			    GELF_ST_BIND(s.st_info) == STB_LOCAL ||
+			    (GELF_ST_BIND(s.st_info) == STB_LOCAL &&
+			     !(s.st_other & STO_CUDA_ENTRY)) ||
 			    s.st_shndx == SHN_UNDEF)
 				continue;
 			const char *name = elf_strptr(e, sh.sh_link, s.st_name);
@@ -250,6 +262,44 @@ static bool ptx_text(const char *t)
 	       !strncmp(t, ".target", 7);
 }
 
+static const char *entry_kind(unsigned kind)
+{
+	return kind == FATBIN_KIND_ELF ? "ELF" : "PTX";
+}
+
+/* Indexes the kernels of one entry's payload (size bytes at payload);
+ * -1 with the reason in err, -2 when out of memory. */
+static int read_entry(unsigned kind, const unsigned char *payload,
+		      uint64_t size, uint64_t csize, uint64_t usize,
+		      uint64_t flags, struct klist *l, char *err,
+		      size_t errlen)
+{
+	unsigned char *plain = NULL;
+	if (flags & FATBIN_FLAG_COMPRESSION) {
+		if (csize > size) {
+			snprintf(err, errlen,
+				 "compressed size %llu exceeds the payload's %llu bytes",
+				 (unsigned long long)csize,
+				 (unsigned long long)size);
+			return -1;
+		}
+		plain = fatbin_decompress(payload, csize, usize, flags, err,
+					  errlen);
+		if (!plain)
+			return -1;
+		payload = plain;
+		size = usize;
+	}
+	int r = 0;
+	if (kind == FATBIN_KIND_ELF)
+		r = parse_cubin(payload, size, l, err, errlen);
+	else if (parse_ptx((const char *)payload,
+			   strnlen((const char *)payload, size), l) < 0)
+		r = -2;
+	free(plain);
+	return r;
+}
+
 static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 			     char *err, size_t errlen)
 {
@@ -260,48 +310,73 @@ static CUresult parse_fatbin(const unsigned char *p, int cc, struct klist *l,
 		return CUDA_ERROR_INVALID_IMAGE;
 	}
 	const unsigned char *e = p + hsize, *end = e + total;
-	int usable = 0, compressed = 0;
-	while (e + 64 <= end) {
+	int usable = 0, fitting = 0;
+	char skipped[400] = "";
+	for (int index = 0; e + FATBIN_ENTRY_MIN <= end; index++) {
 		unsigned kind = rd16(e), ehsize = rd32(e + 4);
-		uint64_t size = rd64(e + 8);
+		uint64_t size = rd64(e + 8), csize = rd32(e + 16);
 		unsigned arch = rd32(e + 28);
-		uint64_t flags = rd64(e + 40);
-		if (ehsize < 64 || size > (uint64_t)(end - e - ehsize)) {
+		uint64_t flags = rd64(e + 40), usize = rd64(e + 56);
+		/* Without a sound header the next entry cannot be found. */
+		if (ehsize < FATBIN_ENTRY_MIN || ehsize > (size_t)(end - e) ||
+		    size > (uint64_t)(end - e - ehsize)) {
 			snprintf(err, errlen,
-				 "fat binary: entry at byte %zu runs past the end",
-				 (size_t)(e - p));
+				 "fat binary: entry %d at byte %zu runs past the end",
+				 index, (size_t)(e - p));
 			return CUDA_ERROR_INVALID_IMAGE;
 		}
 		const unsigned char *payload = e + ehsize;
+		e = payload + size;
 		/* SASS runs on the same major version at an equal or higher
 		 * minor; PTX is compiled for any later device. */
 		bool fits = kind == FATBIN_KIND_ELF
 				    ? (int)arch / 10 == cc / 10 && (int)arch <= cc
 				    : (int)arch <= cc;
-		if (flags & FATBIN_FLAG_COMPRESSED) {
-			compressed++;
-			usable += fits;
-		} else if (kind == FATBIN_KIND_ELF) {
-			if (parse_cubin(payload, size, l, err, errlen) < 0)
-				return CUDA_ERROR_INVALID_IMAGE;
-			usable += fits;
-		} else if (kind == FATBIN_KIND_PTX) {
-			if (parse_ptx((const char *)payload,
-				      strnlen((const char *)payload, size), l) < 0)
-				return CUDA_ERROR_OUT_OF_MEMORY;
-			usable += fits;
+		/* Entries for other devices are indexed too when they cost
+		 * nothing to read (their cubins give parameter layouts when
+		 * only PTX fits), but not decompressed: that would be
+		 * every architecture of a cuBLAS image, about 8 times the
+		 * work of the fitting one. */
+		bool compressed = flags & FATBIN_FLAG_COMPRESSION;
+		if ((kind != FATBIN_KIND_ELF && kind != FATBIN_KIND_PTX) ||
+		    (compressed && !fits))
+			continue;
+		fitting += fits;
+		char why[200];
+		int r = read_entry(kind, payload, size, csize, usize, flags, l,
+				   why, sizeof(why));
+		if (r == -2) {
+			snprintf(err, errlen, "out of memory");
+			return CUDA_ERROR_OUT_OF_MEMORY;
 		}
-		e = payload + size;
+		if (r == 0) {
+			usable += fits;
+			continue;
+		}
+		const char *codec = fatbin_compression_name(flags);
+		char entry[256];
+		snprintf(entry, sizeof(entry),
+			 "fat binary entry %d (%s sm_%u%s%s): %s", index,
+			 entry_kind(kind), arch, compressed ? ", " : "",
+			 !compressed ? "" : codec ? codec : "unknown codec",
+			 why);
+		size_t used = strlen(skipped);
+		snprintf(skipped + used, sizeof(skipped) - used, "%s%s",
+			 used ? "; " : "", entry);
+		if (fits)
+			snprintf(err, errlen, "%s", entry);
 	}
-	if (!usable) {
+	if (usable) {
+		if (skipped[0])
+			sim_note("module image loaded without %s", skipped);
+		err[0] = 0;
+		return CUDA_SUCCESS;
+	}
+	if (!fitting) {
 		snprintf(err, errlen, "fat binary: no code for sm_%d", cc);
 		return CUDA_ERROR_NO_BINARY_FOR_GPU;
 	}
-	if (compressed && l->n == 0)
-		snprintf(err, errlen,
-			 "fat binary: %d compressed entries; kernels unknown",
-			 compressed);
-	return CUDA_SUCCESS;
+	return CUDA_ERROR_INVALID_IMAGE;	/* err: the last fitting entry's */
 }
 
 CUresult sim_image_kernels(const void *image, int cc, struct sim_kernel **out,

@@ -17,8 +17,11 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/cu_attr.c interpose/sim/cu_ctx.c \
                   interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
                   interpose/sim/cu_module.c interpose/sim/fatbin.c \
+                  interpose/sim/fatbin_decompress.c \
                   interpose/sim/cu_proc.c interpose/sim/export_tables.c \
                   interpose/sim/md2.c interpose/sim/handles.c
+# Compressed fat binary entries (all of CUDA 13's cuBLAS and NCCL images).
+SIM_DECOMPRESS_LIBS := $(shell pkg-config --libs libzstd liblz4 2>/dev/null)
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 
@@ -28,7 +31,8 @@ SIM_DRIVER_SRC += interpose/sim/cu_absent.c
 
 $(SIM_DIR)/libcuda.so.1: $(call SIM_SO_OBJ,$(SIM_DRIVER_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $^ $(ELF_LIBS) -ldl -lpthread
+	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $^ \
+	  $(ELF_LIBS) $(SIM_DECOMPRESS_LIBS) -ldl -lpthread
 
 $(SIM_DIR)/libnvidia-ml.so.1: $(call SIM_SO_OBJ,$(SIM_NVML_SRC))
 	@mkdir -p $(@D)

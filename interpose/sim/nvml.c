@@ -252,14 +252,30 @@ SIM_API nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t h, nvmlPciInfo_t *p)
 	return NVML_SUCCESS;
 }
 
-SIM_API nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t h, nvmlPciInfo_t *p)
+/* The older forms take the 52-byte struct (common/abi_versions.txt):
+ * writing the current 68 bytes would run past a caller's copy of it. */
+SIM_API nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t h,
+					     nvmlPciInfo_v1_t *p)
 {
-	return nvmlDeviceGetPciInfo_v3(h, p);
+	nvmlPciInfo_t cur;
+	nvmlReturn_t r = nvmlDeviceGetPciInfo_v3(h, &cur);
+	if (r != NVML_SUCCESS)
+		return r;
+	if (!p)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->busId, cur.busIdLegacy, sizeof(p->busId));
+	p->domain = cur.domain;
+	p->bus = cur.bus;
+	p->device = cur.device;
+	p->pciDeviceId = cur.pciDeviceId;
+	p->pciSubSystemId = cur.pciSubSystemId;
+	return NVML_SUCCESS;
 }
 
-SIM_API nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t h, nvmlPciInfo_t *p)
+SIM_API nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t h, nvmlPciInfo_v1_t *p)
 {
-	return nvmlDeviceGetPciInfo_v3(h, p);
+	return nvmlDeviceGetPciInfo_v2(h, p);
 }
 
 SIM_API nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t h,

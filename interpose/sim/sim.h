@@ -62,8 +62,8 @@ struct sim_proc_use {
 /* Live processes with memory on dev; returns the count (may exceed max). */
 unsigned sim_account_procs(int dev, struct sim_proc_use *out, unsigned max);
 
-/* A note for the trace: handed to the interposer when it exports
- * vgpu_trace_note, else printed once on stderr. */
+/* A note for the trace: written there through the interposer's
+ * vgpu_trace_note while it traces, else printed once on stderr. */
 void sim_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -2,7 +2,13 @@
  * the vt_writer API, same records), for report tests and benchmarks.
  *
  *   mktrace [options] OUT        OUT "-" is stdout (stream into a pipe)
- *     --scenario NAME   app | cuinit-fail | missing | crash   (default app)
+ *     --scenario NAME   app | cuinit-fail | missing | crash | static-rt |
+ *                       shared-launch (default app).  static-rt: a runtime
+ *                       linked into the program (no libcudart.so served)
+ *                       resolving its table, asking for export tables and
+ *                       launching a kernel the simulator refuses with a
+ *                       note; shared-launch: the same launch through
+ *                       libcudart.so's __cudaLaunchKernel
  *     --calls N         cuCtxGetDevice calls per thread in the hot loop
  *                       (k/M suffixes; default 1000)
  *     --threads N       threads (default 2)
@@ -27,15 +33,17 @@
 #define TPS 3000000000ull	/* fake tick rate */
 
 enum { F_INIT, F_DRV_VER, F_DEV_GET, F_DEV_COUNT, F_CTX_GET_DEVICE,
-       F_MEM_ALLOC, F_MEM_FREE, F_DEV_ATTR, F_GRAPH_LAUNCH, F_NDRV };
+       F_MEM_ALLOC, F_MEM_FREE, F_DEV_ATTR, F_GRAPH_LAUNCH, F_PROCADDR,
+       F_EXPORT_TABLE, F_LAUNCH, F_NDRV };
 static const char *drv_names[F_NDRV] = {
 	"cuInit", "cuDriverGetVersion", "cuDeviceGet", "cuDeviceGetCount",
 	"cuCtxGetDevice", "cuMemAlloc_v2", "cuMemFree_v2",
-	"cuDeviceGetAttribute", "cuGraphLaunch",
+	"cuDeviceGetAttribute", "cuGraphLaunch", "cuGetProcAddress_v2",
+	"cuGetExportTable", "cuLaunchKernel",
 };
-enum { R_GET_COUNT, R_MALLOC, R_FREE, R_NRT };
+enum { R_GET_COUNT, R_MALLOC, R_FREE, R_LAUNCH, R_NRT };
 static const char *const rt_names[R_NRT] = {
-	"cudaGetDeviceCount", "cudaMalloc", "cudaFree",
+	"cudaGetDeviceCount", "cudaMalloc", "cudaFree", "__cudaLaunchKernel",
 };
 
 static struct vt_writer *w;
@@ -145,6 +153,61 @@ static void callsite_rec(uint64_t id, uint32_t pid, const char *frame)
 	put(buf);
 }
 
+/* cuGetExportTable as the interposer records it: the table, then the id's
+ * 16 bytes as two words (interpose/api_cuda.c), whatever it returned. */
+static void export_table(uint32_t tid, const char *id, uint64_t ret,
+			 uint64_t ptable)
+{
+	unsigned char b[16];
+	uint64_t w[2];
+	for (int i = 0, k = 0; i < 16; k += 2) {
+		if (id[k] == '-')
+			k++;
+		if (sscanf(id + k, "%2hhx", &b[i++]) != 1)
+			die("bad export-table id");
+	}
+	memcpy(w, b, 16);
+	enter(DRV(F_EXPORT_TABLE), tid, ptable, 0x5500aa00, 0, 0);
+	struct vt_rec_call_exit x = {
+		.h = { .type = VT_REC_CALL_EXIT, .size = sizeof(x) },
+		.func = DRV(F_EXPORT_TABLE), .tid = tid, .ts = now_ticks,
+		.ret = ret, .nout = 3,
+		.out = { ret ? 0 : 0x7f00aa000000ull, w[0], w[1] },
+	};
+	put(&x);
+	now_ticks += 60;
+}
+
+/* A launch the simulator refuses, its note written while it runs. */
+static void refused_launch(uint32_t pid, uint32_t tid, bool via_runtime)
+{
+	const char *note[] = { "sim", "launch of _Z4fillPii: the simulated GPU runs no kernels" };
+	if (via_runtime)
+		enter(RT(R_LAUNCH), tid, 0x401000, 0x100000001ull, 1, 0);
+	enter(DRV(F_LAUNCH), tid, 0x5600bb00, 1, 1, 0);
+	event_at(tick_ns(now_ticks) + 5, VT_EV_NOTE, pid, tid, 0, 0, 2, note);
+	now_ticks += 60;
+	leave(DRV(F_LAUNCH), tid, 801, 0, 0, 0, 0);
+	if (via_runtime)
+		leave(RT(R_LAUNCH), tid, 801, 0, 0, 0, 0);
+}
+
+/* NVIDIA's runtime at start-up: every name it knows, at each version
+ * it knows; 200 of the 300 are not in the driver. */
+static void runtime_lookups(uint32_t tid)
+{
+	for (int i = 0; i < 300; i++) {
+		enter(DRV(F_PROCADDR), tid, 0x5500c000 + 16 * (uint64_t)i,
+		      0x7ffc0200, 2000 + 1000 * (uint64_t)(i % 12), 0);
+		leave(DRV(F_PROCADDR), tid, i % 3 ? 500 : 0, 0, 2,
+		      i % 3 ? 0 : 0x7f0000300000ull + (uint64_t)i, i % 3 ? 1 : 0);
+	}
+	export_table(tid, "f8cff951-2146-8b4e-b9e2-fb469e7c0dd9", 500, 0x7ffc0300);
+	export_table(tid, "6bd5fb6c-5bf4-e74a-8987-d93912fd9df9", 0, 0x7ffc0300);
+	/* A NULL table pointer: a real error, whatever the id. */
+	export_table(tid, "21318c60-9714-3248-8ca6-41ff7324c8f2", 1, 0);
+}
+
 static uint64_t parse_count(const char *s)
 {
 	char *end;
@@ -202,7 +265,9 @@ int main(int argc, char **argv)
 	const char *served_rt[] = { "/opt/app/lib/libcudart.so.13",
 				    "/usr/lib/vgpu/libvgpu-cudart13.so",
 				    "default.rules:5" };
-	event_at(mono0 + 40, VT_EV_OPEN_SERVED, pid, pid, 4, 0, 3, served_rt);
+	bool static_rt = !strcmp(scenario, "static-rt");
+	if (!static_rt)
+		event_at(mono0 + 40, VT_EV_OPEN_SERVED, pid, pid, 4, 0, 3, served_rt);
 	const char *tried1[] = { "/opt/app/lib/libnvidia-ml.so.1" };
 	const char *tried2[] = { "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1" };
 	event_at(mono0 + 50, VT_EV_OPEN_PASSED, pid, pid, 0, 0, 1, tried1);
@@ -220,6 +285,8 @@ int main(int argc, char **argv)
 	const uint32_t main_tid = pid;
 	thread_rec(pid, main_tid, "main");
 
+	if (static_rt)
+		runtime_lookups(main_tid);
 	/* Start-up: the runtime's first call initialises the driver. */
 	const char *sys_uvm[] = { "openat(AT_FDCWD, \"/dev/nvidia-uvm\", O_RDWR|O_CLOEXEC)" };
 	bool fail_init = !strcmp(scenario, "cuinit-fail");
@@ -227,7 +294,8 @@ int main(int argc, char **argv)
 	uint64_t sys_ns = tick_ns(now_ticks + 600 + 10);
 	if (fail_init && !strcmp(syscall_at, "before"))
 		event_at(sys_ns, VT_EV_SYSCALL, pid, main_tid, -13, 257, 1, sys_uvm);
-	enter(RT(R_GET_COUNT), main_tid, 0x7ffc0000, 0, 0, 0);
+	if (!static_rt)
+		enter(RT(R_GET_COUNT), main_tid, 0x7ffc0000, 0, 0, 0);
 	enter(DRV(F_INIT), main_tid, 0, 0, 0, 0);
 	if (fail_init) {
 		if (!strcmp(syscall_at, "inside"))
@@ -247,8 +315,11 @@ int main(int argc, char **argv)
 		now_ticks += 30;
 		leave(DRV(F_INIT), main_tid, 0, 0, 0, 0, 0);
 		call(DRV(F_DEV_COUNT), main_tid, 0x7ffc0010, 0, 0, 1, 1);
-		leave(RT(R_GET_COUNT), main_tid, 0, 0, 1, 1, 0);
+		if (!static_rt)
+			leave(RT(R_GET_COUNT), main_tid, 0, 0, 1, 1, 0);
 	}
+	if (static_rt || !strcmp(scenario, "shared-launch"))
+		refused_launch(pid, main_tid, !static_rt);
 	call(DRV(F_DRV_VER), main_tid, 0x7ffc0020, 0, 0, 1, 13000);
 	call(DRV(F_DEV_ATTR), main_tid, 0x7ffc0030, 75, 0, 1, 8);
 	if (!strcmp(scenario, "missing")) {
@@ -256,10 +327,12 @@ int main(int argc, char **argv)
 		leave(DRV(F_GRAPH_LAUNCH), main_tid, 801, VT_CALL_MISSING, 0, 0, 0);
 	}
 	/* cudaMalloc over cuMemAlloc_v2, with the pointer written. */
-	enter(RT(R_MALLOC), main_tid, 0x7ffc0040, 1 << 20, 0, 0);
+	if (!static_rt)
+		enter(RT(R_MALLOC), main_tid, 0x7ffc0040, 1 << 20, 0, 0);
 	enter(DRV(F_MEM_ALLOC), main_tid, 0x7ffc0048, 1 << 20, 0, 0);
 	leave(DRV(F_MEM_ALLOC), main_tid, 0, 0, 1, 0x7f0000200000ull, 0);
-	leave(RT(R_MALLOC), main_tid, 0, 0, 1, 0x7f0000200000ull, 0);
+	if (!static_rt)
+		leave(RT(R_MALLOC), main_tid, 0, 0, 1, 0x7f0000200000ull, 0);
 
 	/* The hot loop: threads interleaved the way drained rings arrive. */
 	for (unsigned t = 1; t < threads; t++) {
@@ -292,6 +365,10 @@ int main(int argc, char **argv)
 		enter(DRV(F_MEM_ALLOC), main_tid, 0x7ffc0050, 64 << 20, 0, 0);
 		const char *st[] = { "killed by Segmentation fault (core dumped)" };
 		event_at(tick_ns(now_ticks) + 1000, VT_EV_EXIT, pid, pid, 0x80 | 11, 0, 1, st);
+	} else if (static_rt) {
+		call(DRV(F_MEM_FREE), main_tid, 0x7f0000200000ull, 0, 0, 0, 0);
+		const char *st[] = { "exited 0" };
+		event_at(tick_ns(now_ticks) + 1000, VT_EV_EXIT, pid, pid, 0, 0, 1, st);
 	} else {
 		call(RT(R_FREE), main_tid, 0x7f0000200000ull, 0, 0, 0, 0);
 		const char *st[] = { "exited 0" };

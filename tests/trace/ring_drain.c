@@ -81,10 +81,12 @@ static bool new_set(struct vr_drain *d, uint32_t k, struct producer *p)
 	if (fd < 0)
 		return false;
 	close(fd);
-	if (vr_drain_add(d, h, len))
+	(void)len;
+	if (vr_drain_add(d, h, &VR_DEFAULT_GEOM, 0, -1))
 		return false;
 	*p = (struct producer){ h, vr_ring_at(h, k), 0 };
 	atomic_store(&p->r->state, VR_OWNED);
+	atomic_store(&h->rings_used, k + 1);
 	return true;
 }
 
