@@ -263,10 +263,11 @@ SIM_API CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end)
 }
 
 /* Work completes when issued, so a stream-ordered write is a store now.
- * PyTorch fetches this at start-up (see cu_vmm.c for why every name it
- * asks for must exist). */
-SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
-				      uint32_t value, unsigned flags)
+ * PyTorch fetches this at start-up (see cu_absent.c for why every name it
+ * asks for must exist).  Both forms take the same arguments; _v2 (11.7)
+ * only drops the stream-memops opt-in, which the sim never asked for. */
+SIM_API CUresult cuStreamWriteValue32_v2(CUstream s, CUdeviceptr addr,
+					 uint32_t value, unsigned flags)
 {
 	CUresult r = check_stream(s);
 	if (r)
@@ -276,4 +277,10 @@ SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
 		return CUDA_ERROR_INVALID_VALUE;
 	memcpy((void *)(uintptr_t)addr, &value, sizeof(value));
 	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
+				      uint32_t value, unsigned flags)
+{
+	return cuStreamWriteValue32_v2(s, addr, value, flags);
 }
