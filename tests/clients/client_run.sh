@@ -32,7 +32,7 @@ client_run() {
 		grep '^NOTE ' "$out" | sed 's/^NOTE /note=/' | sort -u
 		grep '^FAIL ' "$out" | sed 's/^FAIL /fail=/'
 		# what the sim or the program said about it, for a failure's cell
-		grep -m1 -oE '^vgpu-sim: .*|Error [0-9]+: [^(.]*' "$out" | sed 's/^/said=/'
+		grep -m1 -oE '^vgpu-sim: .*|Error [0-9]+: [^(.]*|CUDA error: [^(.]*' "$out" | sed 's/^/said=/'
 	} >"$results/$name.$variant.txt"
 	echo "# $label: $nok checks held, $nfail failed, exit $rc, ${ms} ms"
 	if [ "$rc" = 0 ] && [ "$nfail" = 0 ] && [ "$nok" -gt 0 ]; then

@@ -24,7 +24,7 @@ client_run torch sim "$VGPU_BUILD/clients-results" -- "${sim[@]}" -- \
 	"$venv/bin/python" torch_client.py
 if [ -r "$cudart13" ]; then
 	client_run torch pass "$VGPU_BUILD/clients-results" -- "${sim[@]}" \
-		--backend cudart=passthrough --real-lib "cudart13=$cudart13" -- \
+		--backend cudart13=passthrough --real-lib "cudart13=$cudart13" -- \
 		"$venv/bin/python" torch_client.py
 else
 	skip "python client torch (pass)" "no libcudart.so.13 in $venv"
