@@ -3,6 +3,8 @@
 #   make            build into build/
 #   make check      all tests, then the same tests on an ASan/UBSan build
 #   make demo       run the bundled CUDA client on the simulated GPU
+#   make clients-table  run the PyPI CUDA clients, table into README.md
+#   make check-heavy    the same clients plus PyTorch (several GB)
 #   make bench      side-by-side benchmarks against the installed peers
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the build dependencies (root) or print the line
@@ -61,7 +63,7 @@ INSTALL_LIBS :=
 INSTALL_DATA :=
 
 .PHONY: all check check-fast check-asan demo bench install deps need-deps \
-        clean fuzz
+        clean fuzz clients-table check-heavy
 all: need-deps build-all
 
 # Objects: one rule for all code; EXE objects and SO objects differ only
@@ -124,6 +126,18 @@ check: need-deps
 check-fast: need-deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/run.sh --build $(BUILD) $(if $(T),--only $(T))
+
+# The Python client suite (PyPI) and the README table made from its runs;
+# check-heavy adds PyTorch's CUDA build (several GB, its own venv).
+clients-table: need-deps
+	@$(MAKE) --no-print-directory build-all
+	@tests/run.sh --build $(BUILD) --only clients/test_python_clients || true
+	@python3 tests/clients/table.py $(BUILD)/clients-results build/clients-venv \
+	  README.md tests/clients/gpu-results
+
+check-heavy: need-deps
+	@$(MAKE) --no-print-directory build-all
+	@VGPU_HEAVY=1 tests/run.sh --build $(BUILD) --only clients/test_torch
 
 demo: need-deps
 	@$(MAKE) --no-print-directory build-all

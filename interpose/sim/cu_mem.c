@@ -506,3 +506,44 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 	}
 	return CUDA_ERROR_INVALID_VALUE;
 }
+
+/* CUDA's runtime asks several attributes at once (cudaPointerGetAttributes,
+ * CuPy's pinned-memory test).  Unlike the single query, a pointer CUDA does
+ * not know is no error: each attribute gets its empty value, and the
+ * device ordinal CU_DEVICE_INVALID (-2), as the runtime documents. */
+enum { POINTER_ATTRIBUTE_IS_MANAGED = 8 };
+
+SIM_API CUresult cuPointerGetAttributes(unsigned n, int *attrs, void **data,
+					CUdeviceptr p)
+{
+	CUresult r = sim_check_init();
+	if (r)
+		return r;
+	if (!attrs || !data)
+		return CUDA_ERROR_INVALID_VALUE;
+	struct sim_alloc a;
+	bool known = sim_alloc_find((uintptr_t)p, 0, &a);
+	for (unsigned i = 0; i < n; i++) {
+		if (!data[i])
+			return CUDA_ERROR_INVALID_VALUE;
+		if (known && !cuPointerGetAttribute(data[i], attrs[i], p))
+			continue;
+		switch (attrs[i]) {
+		case CU_POINTER_ATTRIBUTE_CONTEXT:
+		case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
+		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+			*(void **)data[i] = NULL;
+			break;
+		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+		case POINTER_ATTRIBUTE_IS_MANAGED: /* the sim has no managed memory */
+			*(unsigned *)data[i] = 0;
+			break;
+		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+			*(int *)data[i] = -2;
+			break;
+		default:
+			return CUDA_ERROR_INVALID_VALUE;
+		}
+	}
+	return CUDA_SUCCESS;
+}

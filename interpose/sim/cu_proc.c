@@ -61,6 +61,7 @@ static const struct {
 	{ "cuMemsetD2D8", 3020, "_v2" },
 	{ "cuMemsetD2D32", 3020, "_v2" },
 	{ "cuModuleGetGlobal", 3020, "_v2" },
+	{ "cuStreamWriteValue32", 11070, "_v2" },
 };
 
 /* Our own object: a link_map is a dlopen handle in glibc, and lookups

@@ -9,6 +9,7 @@
 #include "handles.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct sim_stream {
@@ -101,6 +102,19 @@ SIM_API CUresult cuStreamSynchronize(CUstream s)
 SIM_API CUresult cuStreamQuery(CUstream s)
 {
 	return check_stream(s);
+}
+
+/* Nothing is ever captured: the sim has no graphs.  Libraries ask before
+ * every copy (CuPy's get() does), so a missing answer stops them. */
+SIM_API CUresult cuStreamIsCapturing(CUstream s, int *status)
+{
+	CUresult r = check_stream(s);
+	if (r)
+		return r;
+	if (!status)
+		return CUDA_ERROR_INVALID_VALUE;
+	*status = 0; /* CU_STREAM_CAPTURE_STATUS_NONE */
+	return CUDA_SUCCESS;
 }
 
 SIM_API CUresult cuStreamWaitEvent(CUstream s, CUevent e, unsigned flags)
@@ -246,4 +260,27 @@ SIM_API CUresult cuEventElapsedTime(float *ms, CUevent start, CUevent end)
 SIM_API CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end)
 {
 	return cuEventElapsedTime(ms, start, end);
+}
+
+/* Work completes when issued, so a stream-ordered write is a store now.
+ * PyTorch fetches this at start-up (see cu_absent.c for why every name it
+ * asks for must exist).  Both forms take the same arguments; _v2 (11.7)
+ * only drops the stream-memops opt-in, which the sim never asked for. */
+SIM_API CUresult cuStreamWriteValue32_v2(CUstream s, CUdeviceptr addr,
+					 uint32_t value, unsigned flags)
+{
+	CUresult r = check_stream(s);
+	if (r)
+		return r;
+	struct sim_alloc a;
+	if (!sim_alloc_find((uintptr_t)addr, sizeof(value), &a))
+		return CUDA_ERROR_INVALID_VALUE;
+	memcpy((void *)(uintptr_t)addr, &value, sizeof(value));
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
+				      uint32_t value, unsigned flags)
+{
+	return cuStreamWriteValue32_v2(s, addr, value, flags);
 }

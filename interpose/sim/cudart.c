@@ -64,6 +64,7 @@ typedef struct cudaDeviceProp13 prop_t;
 	X(cuStreamDestroy_v2, (CUstream))                                     \
 	X(cuStreamSynchronize, (CUstream))                                    \
 	X(cuStreamQuery, (CUstream))                                          \
+	X(cuStreamIsCapturing, (CUstream, int *))                             \
 	X(cuStreamWaitEvent, (CUstream, CUevent, unsigned))                   \
 	X(cuEventCreate, (CUevent *, unsigned))                               \
 	X(cuEventDestroy_v2, (CUevent))                                       \
@@ -634,6 +635,12 @@ RT_API cudaError_t cudaStreamQuery(cudaStream_t s)
 	return from_cu(p_cuStreamQuery(s));
 }
 
+RT_API cudaError_t cudaStreamIsCapturing(cudaStream_t s, int *status)
+{
+	NEED_CTX();
+	return from_cu(p_cuStreamIsCapturing(s, status));
+}
+
 RT_API cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e,
 				       unsigned flags)
 {
@@ -974,8 +981,10 @@ RT_API cudaError_t cudaGetDriverEntryPointByVersion(const char *name,
 	cudaError_t e = loaded();
 	if (e)
 		return ret(e);
-	CUresult r = p_cuGetProcAddress_v2(name, fn, (int)version, flags, status);
-	return r == CUDA_ERROR_NOT_FOUND ? cudaSuccess : from_cu(r);
+	/* An unknown name is cudaErrorSymbolNotFound, and the last error, as
+	 * NVIDIA's runtime answers it (status says SYMBOL_NOT_FOUND too). */
+	return from_cu(p_cuGetProcAddress_v2(name, fn, (int)version, flags,
+					     status));
 }
 
 RT_API cudaError_t cudaGetDriverEntryPoint(const char *name, void **fn,

@@ -82,9 +82,19 @@ static CUresult rt_primary_context(CUcontext *pctx, CUdevice dev)
 	return r;
 }
 
+/* Runtimes from 13.2 on call slot 12 once while they start, with no
+ * argument the sim needs, and go on when it returns CUDA_SUCCESS; they
+ * jump through it without a NULL check (PyTorch's libcudart.so.13.2 died
+ * on the NULL slot in cudaGetDeviceCount). */
+static CUresult rt_start_check(void)
+{
+	return CUDA_SUCCESS;
+}
+
 static const void *const runtime_interface[13] = {
 	[0] = SLOTS(13),
 	[2] = (const void *)rt_primary_context,
+	[12] = (const void *)rt_start_check,
 };
 
 /* ---- tool callback hooks ---- */

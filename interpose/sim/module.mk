@@ -30,6 +30,7 @@ SIM_NVML_SRC += interpose/sim/nvml_p2p.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
 SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
+SIM_DRIVER_SRC += interpose/sim/cu_absent.c
 
 $(SIM_DIR)/libcuda.so.1: $(call SIM_SO_OBJ,$(SIM_DRIVER_SRC))
 	@mkdir -p $(@D)
