@@ -104,19 +104,6 @@ SIM_API CUresult cuStreamQuery(CUstream s)
 	return check_stream(s);
 }
 
-/* Nothing is ever captured: the sim has no graphs.  Libraries ask before
- * every copy (CuPy's get() does), so a missing answer stops them. */
-SIM_API CUresult cuStreamIsCapturing(CUstream s, int *status)
-{
-	CUresult r = check_stream(s);
-	if (r)
-		return r;
-	if (!status)
-		return CUDA_ERROR_INVALID_VALUE;
-	*status = 0; /* CU_STREAM_CAPTURE_STATUS_NONE */
-	return CUDA_SUCCESS;
-}
-
 SIM_API CUresult cuStreamWaitEvent(CUstream s, CUevent e, unsigned flags)
 {
 	CUresult r = check_stream(s);
