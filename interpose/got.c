@@ -63,27 +63,45 @@ HIDDEN void *vgpu_dlvsym_c(void *h, const char *name, const char *ver,
 
 static void patch_all(void);
 
-/* Modules already offered to the inline route, and those to offer after
- * the walk (dlopen may not be called from inside dl_iterate_phdr). */
+/* Modules already patched and offered to the inline route, and those to
+ * offer after the walk (dlopen may not be called from inside
+ * dl_iterate_phdr).  A module is patched once: its imports, once ours,
+ * stay ours, and re-reading every module's relocations on every dlopen
+ * made a program that loads hundreds of extension modules (CuPy,
+ * PyTorch) quadratic.  Any unload forgets them all, since another module
+ * may then come to the same address. */
 #define MAX_MODULES 512
 static struct { uintptr_t addr; const void *phdr; } seen[MAX_MODULES];
 static unsigned nseen;
+static unsigned long long seen_subs;
 static struct dl_phdr_info pending[64];
 static unsigned npending;
 /* Libraries the inline route patched, to pin once the walk is over. */
 static const char *to_pin[16];
 static unsigned nto_pin;
 
-static bool first_sight(const struct dl_phdr_info *info)
+static bool seen_before(const struct dl_phdr_info *info)
 {
+	if (info->dlpi_subs != seen_subs) {
+		nseen = 0;
+		seen_subs = info->dlpi_subs;
+	}
 	for (unsigned i = 0; i < nseen; i++)
 		if (seen[i].addr == info->dlpi_addr && seen[i].phdr == info->dlpi_phdr)
-			return false;
+			return true;
+	return false;
+}
+
+/* Done with a module: remembered and queued for the inline route, or,
+ * without room for both, left to be patched again by the next walk. */
+static void done_with(const struct dl_phdr_info *info, bool offer)
+{
 	if (nseen == MAX_MODULES || npending == 64)
-		return false;
+		return;
 	seen[nseen].addr = info->dlpi_addr;
 	seen[nseen++].phdr = info->dlpi_phdr;
-	return true;
+	if (offer)
+		pending[npending++] = *info;
 }
 
 static void *dlopen_hook(const char *file, int mode)
@@ -147,6 +165,8 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	(void)data;
 	uintptr_t base = info->dlpi_addr;
 	const char *n = info->dlpi_name ? info->dlpi_name : "";
+	if (seen_before(info))
+		return 0;
 	/* Never the loader, libc, sanitizer runtimes (they intercept dlsym
 	 * themselves), the backend or ourselves. */
 	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
@@ -158,8 +178,7 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	if (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))) {
 		/* The backend's entries are the handler, except that a
 		 * program which had it loaded before us may hold pointers. */
-		if (backend_preloaded && first_sight(info))
-			pending[npending++] = *info;
+		done_with(info, backend_preloaded);
 		return 0;
 	}
 	const ElfW(Dyn) *dyn = NULL;
@@ -202,8 +221,7 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 			 *n ? n : "(program)", vgpu_got_patched - before);
 		vgpu_note("route", line);
 	}
-	if (first_sight(info))
-		pending[npending++] = *info;
+	done_with(info, true);
 	return 0;
 }
 
