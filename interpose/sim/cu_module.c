@@ -32,6 +32,7 @@ struct sim_module {
 	int n;
 	struct sim_func *f;	/* one per entry of k */
 	CUresult deferred;	/* a library without code for the device */
+	bool library;		/* loaded by cuLibraryLoadData */
 	char err[256];
 };
 #define MODULE_MAGIC 0x4d4f444cu
@@ -84,6 +85,7 @@ static CUresult load(struct sim_module **out, const void *image, int dev,
 	}
 	for (int i = 0; i < m->n; i++)
 		m->f[i] = (struct sim_func){ FUNC_MAGIC, m, &m->k[i], 0 };
+	m->library = lazy;
 	m->magic = MODULE_MAGIC;
 	*out = m;
 	return CUDA_SUCCESS;
@@ -310,6 +312,19 @@ SIM_API CUresult cuKernelGetFunction(CUfunction *pf, CUkernel k)
 	if (!pf)
 		return CUDA_ERROR_INVALID_VALUE;
 	*pf = (CUfunction)k;
+	return CUDA_SUCCESS;
+}
+
+/* A kernel of a library; a function of a module loaded by cuModuleLoad*
+ * is no CUkernel. */
+SIM_API CUresult cuKernelGetLibrary(CUlibrary *pl, CUkernel k)
+{
+	struct sim_func *fn = func((CUfunction)k);
+	if (!fn || !fn->mod->library)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!pl)
+		return CUDA_ERROR_INVALID_VALUE;
+	*pl = (CUlibrary)fn->mod;
 	return CUDA_SUCCESS;
 }
 
