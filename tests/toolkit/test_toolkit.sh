@@ -148,16 +148,36 @@ fi
 
 # -- libraries whose kernels come as compressed fat binaries --
 
+# alone TAG PROG LINE...: PROG on the sim's libraries without vgpu-run
+# (LD_LIBRARY_PATH), where every driver entry point the library resolves
+# with dlsym must be the sim driver's own: exit 0, each LINE printed.
+alone() {
+	local tag=$1 prog=$2 line missing=; shift 2
+	LD_LIBRARY_PATH=$LIBDIR/sim timeout 60 "$prog" >"$T/$tag.alone" 2>&1
+	rc=$?
+	for line in "$@"; do
+		grep -qxF "$line" "$T/$tag.alone" || missing="$missing [$line]"
+	done
+	if [ "$rc" = 0 ] && [ -z "$missing" ]; then
+		pass "$tag: starts on the sim driver alone"
+	else
+		fail "$tag: starts on the sim driver alone" "exit $rc, missing:$missing"
+		tail -n 4 "$T/$tag.alone" | sed 's/^/    /'
+	fi
+}
+
 if build cublas cublas; then
 	run cublas "$T/none.rules" "$T/cublas"
 	passes cublas "cublasCreate 0" "cublasDestroy 0"
 	grep -q '^cublasGetVersion 0 [1-9]' "$T/cublas.out" &&
 		pass "cublas: cublasGetVersion" || fail "cublas: cublasGetVersion" "$(grep cublasGetVersion "$T/cublas.out")"
+	alone cublas "$T/cublas" "cublasCreate 0" "cublasDestroy 0"
 fi
 
 if build cublaslt cublasLt; then
 	run cublaslt "$T/none.rules" "$T/cublaslt"
 	passes cublaslt "cublasLtCreate 0" "cublasLtDestroy 0"
+	alone cublaslt "$T/cublaslt" "cublasLtCreate 0" "cublasLtDestroy 0"
 fi
 
 if build nccl nccl; then
