@@ -191,8 +191,8 @@ fi
 
 if [ ! -x "$CUDA/bin/nvcc" ]; then
 	skip funcattr "no nvcc in $CUDA/bin"
-elif ! "$CUDA/bin/nvcc" -arch=sm_90 --cudart shared -o "$T/funcattr" "$SRC/funcattr.cu" \
-	>"$T/nvcc.log" 2>&1; then
+elif ! "$CUDA/bin/nvcc" -arch=sm_90 --cudart shared -Xptxas -v -o "$T/funcattr" \
+	"$SRC/funcattr.cu" >"$T/nvcc.log" 2>&1; then
 	fail funcattr "nvcc: $(tail -n 3 "$T/nvcc.log")"
 else
 	# As llama.cpp's ggml-cuda meets it: linked straight to the sim's
@@ -206,5 +206,25 @@ else
 	# compute capability 9.0.
 	grep -q '^cudaFuncGetAttributes 0 maxThreadsPerBlock [1-9][0-9]* numRegs [1-9][0-9]* binaryVersion 90 ' \
 		"$T/funcattr.out" && pass "funcattr: attributes of the kernel" ||
-		fail "funcattr: attributes of the kernel" "$(head -n 1 "$T/funcattr.out")"
+		fail "funcattr: attributes of the kernel" "$(grep -m1 '^cudaFuncGetAttributes' "$T/funcattr.out")"
+	# Registers, static shared memory and stack frame are the cubin's:
+	# what ptxas reported when it built the kernel (-Xptxas -v).
+	ptxas() {	# ptxas MANGLED: "registers R smem S stack F"
+		awk -v k="'$1'" '
+			/Compiling entry function/ { on = index($0, k) > 0 }
+			on && /bytes stack frame/ { f = $1 }
+			on && /Used [0-9]+ registers/ {
+				for (i = 1; i <= NF; i++) {
+					if ($(i + 1) == "registers,") r = $i
+					if ($(i + 1) == "bytes" && $(i + 2) == "smem") s = $i
+				}
+				printf "registers %d smem %d stack %d", r, s, f; exit
+			}' "$T/nvcc.log"
+	}
+	expect_eq "funcattr: a kernel's registers, shared memory and stack are ptxas's" \
+		"$(sed -n 's/^resources heavy 0 \(.*\) maxThreadsPerBlock .*/\1/p' "$T/funcattr.out")" \
+		"$(ptxas _Z5heavyPfi)"
+	expect_eq "funcattr: __launch_bounds__(256) limits maxThreadsPerBlock" \
+		"$(grep '^resources bounded ' "$T/funcattr.out")" \
+		"resources bounded 0 $(ptxas _Z7boundedPf) maxThreadsPerBlock 256"
 fi
