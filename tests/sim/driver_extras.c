@@ -148,6 +148,16 @@ int main(void)
 			    s, p, 0, 0),
 	       CALL(cuStreamBatchMemOp, (CUstream, unsigned, void *, unsigned), s, 0, NULL, 0));
 
+	/* The limits cuBLAS asks of a context that is not a CIG one. */
+	size_t cig = 99, shmem = 0;
+	int optin = 0;
+	r = CALL(cuCtxGetLimit, (size_t *, int), &cig, 8);	/* CU_LIMIT_CIG_ENABLED */
+	printf("cuCtxGetLimit(CIG_ENABLED) %d %zu\n", r, cig);
+	r = CALL(cuCtxGetLimit, (size_t *, int), &shmem, 7);	/* CU_LIMIT_SHMEM_SIZE */
+	CALL(cuDeviceGetAttribute, (int *, int, CUdevice), &optin, 97, 0);
+	printf("cuCtxGetLimit(SHMEM_SIZE) %d %s\n", r,
+	       shmem && shmem == (size_t)optin ? "the opt-in shared memory per block" : "other");
+
 	/* Linker, graphs and capture: not simulated. */
 	void *st = NULL, *g = &g;
 	printf("cuLinkCreate_v2 %d\n",

@@ -35,6 +35,8 @@ line "cuDeviceGetP2PAttribute(ACCESS_SUPPORTED, 0, 0)" "101"
 line "cuMemPrefetchAsync" 1
 line "cuMemPrefetchAsync_v2" 1
 line "CAN_USE_STREAM_MEM_OPS" "0 cuStreamWaitValue32 801 cuStreamBatchMemOp 801"
+line "cuCtxGetLimit(CIG_ENABLED)" "0 0"
+line "cuCtxGetLimit(SHMEM_SIZE)" "0 the opt-in shared memory per block"
 line "cuLinkCreate_v2" 801
 line "cuGraphCreate" 801
 line "cuStreamBeginCapture_v2" 801
