@@ -411,6 +411,12 @@ SIM_API CUresult cuFuncGetAttribute(int *v, int attr, CUfunction f)
 	case 7: *v = 0; break;			/* cache mode */
 	case 8: *v = DEFAULT_SMEM_PER_BLOCK - (int)k->shared_bytes; break;
 	case 9: *v = -1; break;			/* preferred carveout */
+	case 10: *v = k->cluster_explicit; break;	/* cluster size must be set */
+	case 11: case 12: case 13:		/* required cluster width, height, depth */
+		*v = (int)k->cluster_dims[attr - 11];
+		break;
+	case 14: *v = 0; break;	/* non-portable cluster sizes: not offered */
+	case 15: *v = 0; break;	/* cluster scheduling: the default policy */
 	default: return CUDA_ERROR_INVALID_VALUE;
 	}
 	return CUDA_SUCCESS;

@@ -5,6 +5,9 @@
  *   local bytes  EIATTR_FRAME_SIZE (0x11) there, the same layout
  *   bounds       EIATTR_MAX_THREADS (0x05, __launch_bounds__) or
  *                EIATTR_REQNTID (0x10) in .nv.info.<kernel>: u32 x, y, z
+ *   clusters     there too: EIATTR_CTA_PER_CLUSTER (0x3d, __cluster_dims__:
+ *                u32 x, y, z) and EIATTR_EXPLICIT_CLUSTER (0x3e, no value:
+ *                a launch must give a cluster size)
  *   shared       the size of .nv.shared.<kernel>; when the cubin has a
  *                .nv.shared.reserved.* section (sm_90 on) that size
  *                starts with the 1 KiB the driver reserves per block,
@@ -19,6 +22,8 @@
 #define EIATTR_REQNTID 0x10
 #define EIATTR_FRAME_SIZE 0x11
 #define EIATTR_REGCOUNT 0x2f
+#define EIATTR_CTA_PER_CLUSTER 0x3d
+#define EIATTR_EXPLICIT_CLUSTER 0x3e
 #define RESERVED_SMEM_PER_BLOCK 1024
 #define ELF_ABI_SM_IN_BYTE_1 8
 
@@ -84,19 +89,27 @@ static void per_symbol(Elf *e, Elf_Scn *symtab, const unsigned char *p,
 	}
 }
 
-/* A kernel's own .nv.info.<kernel>: its launch bounds. */
+/* A kernel's own .nv.info.<kernel>: its launch bounds and clusters. */
 static void per_kernel(struct sim_kernel *k, const unsigned char *p, size_t len)
 {
 	struct nv_info_rec r;
 	size_t pos = 0;
-	while (nv_info_next(p, len, &pos, &r))
-		if ((r.attr == EIATTR_MAX_THREADS || r.attr == EIATTR_REQNTID) &&
-		    r.fmt == EIFMT_SVAL && r.len >= 12) {
-			uint64_t t = (uint64_t)rd32(r.val) * rd32(r.val + 4) *
-				     rd32(r.val + 8);
+	while (nv_info_next(p, len, &pos, &r)) {
+		if (r.attr == EIATTR_EXPLICIT_CLUSTER)
+			k->cluster_explicit = true;
+		if (r.fmt != EIFMT_SVAL || r.len < 12)
+			continue;
+		unsigned x = rd32(r.val), y = rd32(r.val + 4), z = rd32(r.val + 8);
+		if (r.attr == EIATTR_MAX_THREADS || r.attr == EIATTR_REQNTID) {
+			uint64_t t = (uint64_t)x * y * z;
 			if (t && (!k->max_threads || t < k->max_threads))
 				k->max_threads = t > 1024 ? 1024 : (unsigned)t;
+		} else if (r.attr == EIATTR_CTA_PER_CLUSTER) {
+			k->cluster_dims[0] = x;
+			k->cluster_dims[1] = y;
+			k->cluster_dims[2] = z;
 		}
+	}
 }
 
 void sim_cubin_resources(Elf *e, size_t shstrndx, struct sim_kernel *k, int n)

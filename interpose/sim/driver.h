@@ -60,6 +60,8 @@ struct sim_kernel {
 	unsigned shared_bytes;	/* static shared memory per block */
 	unsigned max_threads;	/* __launch_bounds__ */
 	unsigned binary_version;	/* sm number of the cubin */
+	unsigned cluster_dims[3];	/* __cluster_dims__, else 0 */
+	bool cluster_explicit;	/* must launch with a cluster size */
 };
 /* Parse a module image (fat binary container, cubin ELF or PTX text) for
  * a device of compute capability cc (major*10+minor): its kernels with

@@ -30,6 +30,21 @@ __global__ void heavy(float *x, int n)
 	x[threadIdx.x] = s[(threadIdx.x + 1) % 1000] + loc[(n + 3) % 64];
 }
 
+// Compile-time cluster dimensions (compute capability 9.0).
+__global__ void __cluster_dims__(2, 1, 1) clustered(float *x)
+{
+	x[threadIdx.x] *= 2;
+}
+
+static void clusters(const char *name, const void *f)
+{
+	cudaFuncAttributes a;
+	cudaError_t e = cudaFuncGetAttributes(&a, f);
+	printf("clusters %s %d must be set %d required %d %d %d\n", name, (int)e,
+	       a.clusterDimMustBeSet, a.requiredClusterWidth,
+	       a.requiredClusterHeight, a.requiredClusterDepth);
+}
+
 static void resources(const char *name, const void *f)
 {
 	cudaFuncAttributes a;
@@ -43,6 +58,8 @@ int main(void)
 {
 	resources("heavy", (const void *)heavy);
 	resources("bounded", (const void *)bounded);
+	clusters("clustered", (const void *)clustered);
+	clusters("bounded", (const void *)bounded);
 	cudaFuncAttributes a;
 	cudaError_t e = cudaFuncGetAttributes(&a, scale);
 	printf("cudaFuncGetAttributes %d maxThreadsPerBlock %d numRegs %d "

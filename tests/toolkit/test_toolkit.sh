@@ -224,6 +224,9 @@ else
 	expect_eq "funcattr: a kernel's registers, shared memory and stack are ptxas's" \
 		"$(sed -n 's/^resources heavy 0 \(.*\) maxThreadsPerBlock .*/\1/p' "$T/funcattr.out")" \
 		"$(ptxas _Z5heavyPfi)"
+	expect_eq "funcattr: __cluster_dims__(2, 1, 1) is the required cluster, to be set" \
+		"$(grep '^clusters ' "$T/funcattr.out" | tr '\n' ';')" \
+		"clusters clustered 0 must be set 1 required 2 1 1;clusters bounded 0 must be set 0 required 0 0 0;"
 	expect_eq "funcattr: __launch_bounds__(256) limits maxThreadsPerBlock" \
 		"$(grep '^resources bounded ' "$T/funcattr.out")" \
 		"resources bounded 0 $(ptxas _Z7boundedPf) maxThreadsPerBlock 256"
