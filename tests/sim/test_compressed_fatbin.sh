@@ -4,7 +4,8 @@
 # are found by name with their parameters, through cuModuleLoadData and
 # cuLibraryLoadData alike.  A corrupt or truncated entry is refused with a
 # note naming it, or skipped when another entry fits.  And cuBLAS, whose
-# images are all compressed, initialises under vgpu-run.
+# images are all compressed, initialises under vgpu-run and on the sim's
+# libraries alone.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 
