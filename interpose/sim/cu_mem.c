@@ -516,11 +516,12 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 	return CUDA_ERROR_INVALID_VALUE;
 }
 
-/* What each attribute writes (CUpointer_attribute 1..21): 0 is an
- * attribute this table does not know. */
+/* What each attribute writes (CUpointer_attribute 1..21), for memory
+ * CUDA does not know as much as cuPointerGetAttribute writes for an
+ * allocation; 0 is an attribute this table does not know. */
 static const unsigned char attribute_size[] = {
-	[1] = 8, [2] = 4, [3] = 8, [4] = 8, [6] = 1, [7] = 8, [8] = 1,
-	[9] = 4, [10] = 1, [11] = 8, [12] = 8, [13] = 1, [14] = 8, [15] = 1,
+	[1] = 8, [2] = 4, [3] = 8, [4] = 8, [6] = 1, [7] = 8, [8] = 4,
+	[9] = 4, [10] = 1, [11] = 8, [12] = 8, [13] = 4, [14] = 8, [15] = 1,
 	[16] = 4, [17] = 8, [18] = 8, [19] = 8, [20] = 8, [21] = 1,
 };
 #define DEVICE_ORDINAL_NONE (-2)
