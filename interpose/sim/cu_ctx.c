@@ -320,6 +320,10 @@ SIM_API CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned *version)
 	return CUDA_SUCCESS;
 }
 
+#define LIMIT_SHMEM_SIZE 7
+#define LIMIT_CIG_ENABLED 8
+#define ATTR_SMEM_PER_BLOCK_OPTIN 97
+
 SIM_API CUresult cuCtxGetLimit(size_t *value, int limit)
 {
 	CUresult r;
@@ -329,6 +333,17 @@ SIM_API CUresult cuCtxGetLimit(size_t *value, int limit)
 		return CUDA_ERROR_INVALID_VALUE;
 	static const size_t defaults[] = { 1024, 1 << 20, 8 << 20, 2, 2048, 0,
 					   0 };
+	int dev = sim_ctx_current()->dev, smem = 0;
+	switch (limit) {
+	case LIMIT_SHMEM_SIZE:	/* no CIG: all a kernel may opt in to */
+		sim_device_attribute(&sim_config()->dev[dev],
+				     ATTR_SMEM_PER_BLOCK_OPTIN, &smem);
+		*value = (size_t)smem;
+		return CUDA_SUCCESS;
+	case LIMIT_CIG_ENABLED:	/* cuBLAS asks; no context is a CIG one */
+		*value = 0;
+		return CUDA_SUCCESS;
+	}
 	if (limit < 0 || limit >= (int)(sizeof(defaults) / sizeof(defaults[0])))
 		return CUDA_ERROR_INVALID_VALUE;
 	*value = defaults[limit];

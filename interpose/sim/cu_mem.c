@@ -503,47 +503,102 @@ SIM_API CUresult cuPointerGetAttribute(void *data, int attr, CUdeviceptr p)
 	case 8:		/* IS_MANAGED: the sim has no managed memory */
 		*(int *)data = 0;
 		return CUDA_SUCCESS;
+	case 11:	/* RANGE_START_ADDR */
+		*(void **)data = PTR(a.base);
+		return CUDA_SUCCESS;
+	case 12:	/* RANGE_SIZE */
+		*(size_t *)data = a.size;
+		return CUDA_SUCCESS;
+	case 13:	/* MAPPED */
+		*(int *)data = 1;
+		return CUDA_SUCCESS;
 	}
 	return CUDA_ERROR_INVALID_VALUE;
 }
 
-/* CUDA's runtime asks several attributes at once (cudaPointerGetAttributes,
- * CuPy's pinned-memory test).  Unlike the single query, a pointer CUDA does
- * not know is no error: each attribute gets its empty value, and the
- * device ordinal CU_DEVICE_INVALID (-2), as the runtime documents. */
-enum { POINTER_ATTRIBUTE_IS_MANAGED = 8 };
+/* What each attribute writes (CUpointer_attribute 1..21), for memory
+ * CUDA does not know as much as cuPointerGetAttribute writes for an
+ * allocation; 0 is an attribute this table does not know. */
+static const unsigned char attribute_size[] = {
+	[1] = 8, [2] = 4, [3] = 8, [4] = 8, [6] = 1, [7] = 8, [8] = 4,
+	[9] = 4, [10] = 1, [11] = 8, [12] = 8, [13] = 4, [14] = 8, [15] = 1,
+	[16] = 4, [17] = 8, [18] = 8, [19] = 8, [20] = 8, [21] = 1,
+};
+#define DEVICE_ORDINAL_NONE (-2)
 
-SIM_API CUresult cuPointerGetAttributes(unsigned n, int *attrs, void **data,
-					CUdeviceptr p)
+/* Unlike the single form, a pointer CUDA does not know is no error: each
+ * attribute gets its empty value (a device ordinal of -2). */
+SIM_API CUresult cuPointerGetAttributes(unsigned n, const int *attrs,
+					void **data, CUdeviceptr p)
 {
 	CUresult r = sim_check_init();
 	if (r)
 		return r;
-	if (!attrs || !data)
+	if (!n || !attrs || !data)
 		return CUDA_ERROR_INVALID_VALUE;
 	struct sim_alloc a;
 	bool known = sim_alloc_find((uintptr_t)p, 0, &a);
 	for (unsigned i = 0; i < n; i++) {
+		int at = attrs[i];
+		if (at <= 0 || (size_t)at >= sizeof(attribute_size) ||
+		    !attribute_size[at])
+			return CUDA_ERROR_INVALID_VALUE;
 		if (!data[i])
-			return CUDA_ERROR_INVALID_VALUE;
-		if (known && !cuPointerGetAttribute(data[i], attrs[i], p))
 			continue;
-		switch (attrs[i]) {
-		case CU_POINTER_ATTRIBUTE_CONTEXT:
-		case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
-		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
-			*(void **)data[i] = NULL;
-			break;
-		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-		case POINTER_ATTRIBUTE_IS_MANAGED: /* the sim has no managed memory */
-			*(unsigned *)data[i] = 0;
-			break;
-		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-			*(int *)data[i] = -2;
-			break;
-		default:
-			return CUDA_ERROR_INVALID_VALUE;
+		if (known && at != CU_POINTER_ATTRIBUTE_CONTEXT &&
+		    !cuPointerGetAttribute(data[i], at, p))
+			continue;
+		memset(data[i], 0, attribute_size[at]);
+		if (at == CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL)
+			*(int *)data[i] = known ? a.dev : DEVICE_ORDINAL_NONE;
+		if (at == CU_POINTER_ATTRIBUTE_CONTEXT && known) {
+			struct sim_ctx *c = sim_ctx_current();
+			if (c && c->dev == a.dev)
+				*(CUcontext *)data[i] = (CUcontext)c;
 		}
 	}
 	return CUDA_SUCCESS;
+}
+
+/* ---- managed memory ---- */
+
+/* The simulator has no managed memory (cuMemAllocManaged is absent and
+ * CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY 0), and prefetching anything else is
+ * the driver's invalid-value error.  v1 (8.0) names the destination by
+ * CUdevice, v2 (12.2) by CUmemLocation and flags; the checks are the same. */
+static CUresult prefetch(void)
+{
+	CUresult r = sim_check_init();
+	return r ? r : CUDA_ERROR_INVALID_VALUE;
+}
+
+struct mem_location {
+	int type;
+	int id;
+};
+
+SIM_API CUresult cuMemPrefetchAsync(CUdeviceptr p, size_t count, CUdevice dst,
+				    CUstream s)
+{
+	return prefetch();
+}
+
+SIM_API CUresult cuMemPrefetchAsync_ptsz(CUdeviceptr p, size_t count,
+					 CUdevice dst, CUstream s)
+{
+	return prefetch();
+}
+
+SIM_API CUresult cuMemPrefetchAsync_v2(CUdeviceptr p, size_t count,
+				       struct mem_location dst, unsigned flags,
+				       CUstream s)
+{
+	return prefetch();
+}
+
+SIM_API CUresult cuMemPrefetchAsync_v2_ptsz(CUdeviceptr p, size_t count,
+					    struct mem_location dst,
+					    unsigned flags, CUstream s)
+{
+	return prefetch();
 }

@@ -32,6 +32,7 @@ struct sim_module {
 	int n;
 	struct sim_func *f;	/* one per entry of k */
 	CUresult deferred;	/* a library without code for the device */
+	bool library;		/* loaded by cuLibraryLoadData */
 	char err[256];
 };
 #define MODULE_MAGIC 0x4d4f444cu
@@ -84,6 +85,7 @@ static CUresult load(struct sim_module **out, const void *image, int dev,
 	}
 	for (int i = 0; i < m->n; i++)
 		m->f[i] = (struct sim_func){ FUNC_MAGIC, m, &m->k[i], 0 };
+	m->library = lazy;
 	m->magic = MODULE_MAGIC;
 	*out = m;
 	return CUDA_SUCCESS;
@@ -313,6 +315,19 @@ SIM_API CUresult cuKernelGetFunction(CUfunction *pf, CUkernel k)
 	return CUDA_SUCCESS;
 }
 
+/* A kernel of a library; a function of a module loaded by cuModuleLoad*
+ * is no CUkernel. */
+SIM_API CUresult cuKernelGetLibrary(CUlibrary *pl, CUkernel k)
+{
+	struct sim_func *fn = func((CUfunction)k);
+	if (!fn || !fn->mod->library)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!pl)
+		return CUDA_ERROR_INVALID_VALUE;
+	*pl = (CUlibrary)fn->mod;
+	return CUDA_SUCCESS;
+}
+
 SIM_API CUresult cuFuncGetName(const char **name, CUfunction f)
 {
 	struct sim_func *fn = func(f);
@@ -351,6 +366,30 @@ SIM_API CUresult cuKernelGetParamInfo(CUkernel k, size_t i, size_t *off,
 	return cuFuncGetParamInfo((CUfunction)k, i, off, size);
 }
 
+#define MAX_BLOCK_THREADS 1024
+#define DEFAULT_SMEM_PER_BLOCK (48 * 1024)
+#define PTX_REGS 32		/* PTX only: what a JIT might use */
+#define REG_ALLOC_UNIT 256	/* registers are allocated per warp in these */
+#define ATTR_REGS_PER_BLOCK 12
+
+/* What the driver answers: the launch bounds, and no more threads than
+ * the block's registers allow. */
+static int max_block_threads(const struct sim_kernel *k,
+			     const struct sim_device *d)
+{
+	int t = MAX_BLOCK_THREADS, regs_per_block = 65536;
+	if (k->max_threads && (int)k->max_threads < t)
+		t = (int)k->max_threads;
+	sim_device_attribute(d, ATTR_REGS_PER_BLOCK, &regs_per_block);
+	unsigned regs = k->regs ? k->regs : PTX_REGS;
+	unsigned warp_regs = (regs * 32 + REG_ALLOC_UNIT - 1) / REG_ALLOC_UNIT *
+			     REG_ALLOC_UNIT;
+	int warps = regs_per_block / (int)warp_regs;
+	return warps * 32 < t ? warps * 32 : t;
+}
+
+/* Resources are the cubin's (cubin_info.c); kernels known only from PTX
+ * get the defaults a JIT would be likely to give. */
 SIM_API CUresult cuFuncGetAttribute(int *v, int attr, CUfunction f)
 {
 	struct sim_func *fn = func(f);
@@ -358,18 +397,26 @@ SIM_API CUresult cuFuncGetAttribute(int *v, int attr, CUfunction f)
 		return CUDA_ERROR_INVALID_HANDLE;
 	if (!v)
 		return CUDA_ERROR_INVALID_VALUE;
+	const struct sim_kernel *k = fn->k;
+	const struct sim_device *d = &sim_config()->dev[library_dev()];
+	int cc = d->cc_major * 10 + d->cc_minor;
 	switch (attr) {
-	case 0: *v = 1024; break;		/* max threads per block */
-	case 1: case 2: case 3: *v = 0; break;	/* shared, const, local */
-	case 4: *v = 32; break;			/* registers */
-	case 5: case 6: {			/* PTX, binary version */
-		const struct sim_device *d = &sim_config()->dev[library_dev()];
-		*v = d->cc_major * 10 + d->cc_minor;
-		break;
-	}
+	case 0: *v = max_block_threads(k, d); break;
+	case 1: *v = (int)k->shared_bytes; break;
+	case 2: *v = 0; break;			/* user constants */
+	case 3: *v = (int)k->local_bytes; break;
+	case 4: *v = k->regs ? (int)k->regs : PTX_REGS; break;
+	case 5: *v = cc; break;			/* PTX version */
+	case 6: *v = k->binary_version ? (int)k->binary_version : cc; break;
 	case 7: *v = 0; break;			/* cache mode */
-	case 8: *v = 48 * 1024; break;		/* max dynamic shared */
+	case 8: *v = DEFAULT_SMEM_PER_BLOCK - (int)k->shared_bytes; break;
 	case 9: *v = -1; break;			/* preferred carveout */
+	case 10: *v = k->cluster_explicit; break;	/* cluster size must be set */
+	case 11: case 12: case 13:		/* required cluster width, height, depth */
+		*v = (int)k->cluster_dims[attr - 11];
+		break;
+	case 14: *v = 0; break;	/* non-portable cluster sizes: not offered */
+	case 15: *v = 0; break;	/* cluster scheduling: the default policy */
 	default: return CUDA_ERROR_INVALID_VALUE;
 	}
 	return CUDA_SUCCESS;

@@ -61,7 +61,21 @@ static const struct {
 	{ "cuMemsetD2D8", 3020, "_v2" },
 	{ "cuMemsetD2D32", 3020, "_v2" },
 	{ "cuModuleGetGlobal", 3020, "_v2" },
+	{ "cuLinkCreate", 6050, "_v2" },
+	{ "cuLinkAddData", 6050, "_v2" },
+	{ "cuLinkAddFile", 6050, "_v2" },
+	{ "cuStreamBeginCapture", 10010, "_v2" },
+	{ "cuStreamGetCtx", 12050, "_v2" },
+	{ "cuStreamBatchMemOp", 11070, "_v2" },
+	{ "cuStreamWaitValue32", 11070, "_v2" },
+	{ "cuStreamWaitValue64", 11070, "_v2" },
 	{ "cuStreamWriteValue32", 11070, "_v2" },
+	{ "cuStreamWriteValue64", 11070, "_v2" },
+	{ "cuMemPrefetchAsync", 12020, "_v2" },
+	{ "cuGraphInstantiate", 11000, "_v2" },
+	{ "cuGraphInstantiate", 11040, "WithFlags" },
+	{ "cuGraphKernelNodeGetParams", 12000, "_v2" },
+	{ "cuGraphExecKernelNodeSetParams", 12000, "_v2" },
 };
 
 /* Our own object: a link_map is a dlopen handle in glibc, and lookups

@@ -94,6 +94,48 @@ SIM_API CUresult cuStreamDestroy(CUstream s)
 	return cuStreamDestroy_v2(s);
 }
 
+/* The default streams belong to the current context; a created stream
+ * to the context that was current when it was made. */
+SIM_API CUresult cuStreamGetCtx(CUstream s, CUcontext *pctx)
+{
+	CUresult r = check_stream(s);
+	if (r)
+		return r;
+	if (!pctx)
+		return CUDA_ERROR_INVALID_VALUE;
+	struct sim_stream *st = (struct sim_stream *)s;
+	bool dflt = !s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD;
+	*pctx = (CUcontext)(dflt ? sim_ctx_current() : st->ctx);
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuStreamGetCtx_ptsz(CUstream s, CUcontext *pctx)
+{
+	return cuStreamGetCtx(s, pctx);
+}
+
+/* v2 (12.5) adds the green context, of which the simulator has none. */
+SIM_API CUresult cuStreamGetCtx_v2(CUstream s, CUcontext *pctx, void **pgreen)
+{
+	if (!pctx && !pgreen)
+		return CUDA_ERROR_INVALID_VALUE;
+	CUcontext c;
+	CUresult r = cuStreamGetCtx(s, &c);
+	if (r)
+		return r;
+	if (pctx)
+		*pctx = c;
+	if (pgreen)
+		*pgreen = NULL;
+	return CUDA_SUCCESS;
+}
+
+SIM_API CUresult cuStreamGetCtx_v2_ptsz(CUstream s, CUcontext *pctx,
+					void **pgreen)
+{
+	return cuStreamGetCtx_v2(s, pctx, pgreen);
+}
+
 SIM_API CUresult cuStreamSynchronize(CUstream s)
 {
 	return check_stream(s);
@@ -268,6 +310,18 @@ SIM_API CUresult cuStreamWriteValue32_v2(CUstream s, CUdeviceptr addr,
 
 SIM_API CUresult cuStreamWriteValue32(CUstream s, CUdeviceptr addr,
 				      uint32_t value, unsigned flags)
+{
+	return cuStreamWriteValue32_v2(s, addr, value, flags);
+}
+
+SIM_API CUresult cuStreamWriteValue32_ptsz(CUstream s, CUdeviceptr addr,
+					   uint32_t value, unsigned flags)
+{
+	return cuStreamWriteValue32_v2(s, addr, value, flags);
+}
+
+SIM_API CUresult cuStreamWriteValue32_v2_ptsz(CUstream s, CUdeviceptr addr,
+					      uint32_t value, unsigned flags)
 {
 	return cuStreamWriteValue32_v2(s, addr, value, flags);
 }

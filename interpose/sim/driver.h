@@ -54,6 +54,14 @@ struct sim_kernel {
 	unsigned param_bytes;	/* size of the parameter block */
 	unsigned short *param_size;	/* per parameter, in order */
 	unsigned short *param_off;
+	/* From the cubin (cubin_info.c); 0: unknown (PTX only). */
+	unsigned regs;		/* registers per thread */
+	unsigned local_bytes;	/* stack frame per thread */
+	unsigned shared_bytes;	/* static shared memory per block */
+	unsigned max_threads;	/* __launch_bounds__ */
+	unsigned binary_version;	/* sm number of the cubin */
+	unsigned cluster_dims[3];	/* __cluster_dims__, else 0 */
+	bool cluster_explicit;	/* must launch with a cluster size */
 };
 /* Parse a module image (fat binary container, cubin ELF or PTX text) for
  * a device of compute capability cc (major*10+minor): its kernels with

@@ -22,6 +22,7 @@
  * ordinal, u16 offset, u32 with the size in bits 18..31;
  * EIATTR_CBANK_PARAM_SIZE (0x19) carries the size of the whole block. */
 #include "driver.h"
+#include "cubin_info.h"
 #include "fatbin_decompress.h"
 
 #include <gelf.h>
@@ -36,7 +37,6 @@
 #define FATBIN_ENTRY_MIN 64
 #define EIATTR_KPARAM_INFO 0x17
 #define EIATTR_CBANK_PARAM_SIZE 0x19
-#define EIFMT_SVAL 4
 #define STO_CUDA_ENTRY 0x10	/* st_other of a kernel's symbol */
 
 static uint16_t rd16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -81,29 +81,21 @@ static void parse_nv_info(struct sim_kernel *k, const unsigned char *p,
 {
 	unsigned short size[1024] = { 0 }, off[1024] = { 0 };
 	int n = 0;
-	size_t i = 0;
-	while (i + 4 <= len) {
-		unsigned fmt = p[i], attr = p[i + 1];
-		size_t rec = 4, plen = 0;
-		if (fmt == EIFMT_SVAL) {
-			plen = rd16(p + i + 2);
-			rec += plen;
-		}
-		if (i + rec > len)
-			break;
-		const unsigned char *v = p + i + 4;
-		if (attr == EIATTR_KPARAM_INFO && fmt == EIFMT_SVAL && plen >= 12) {
-			unsigned ord = rd16(v + 4);
+	struct nv_info_rec r;
+	size_t pos = 0;
+	while (nv_info_next(p, len, &pos, &r)) {
+		if (r.attr == EIATTR_KPARAM_INFO && r.fmt == EIFMT_SVAL &&
+		    r.len >= 12) {
+			unsigned ord = rd16(r.val + 4);
 			if (ord < 1024) {
-				off[ord] = rd16(v + 6);
-				size[ord] = (unsigned short)(rd32(v + 8) >> 18);
+				off[ord] = rd16(r.val + 6);
+				size[ord] = (unsigned short)(rd32(r.val + 8) >> 18);
 				if ((int)ord + 1 > n)
 					n = (int)ord + 1;
 			}
-		} else if (attr == EIATTR_CBANK_PARAM_SIZE) {
-			k->param_bytes = rd16(p + i + 2);
+		} else if (r.attr == EIATTR_CBANK_PARAM_SIZE) {
+			k->param_bytes = r.sval;
 		}
-		i += rec;
 	}
 	if (k->param_size || n == 0)
 		return;
@@ -182,7 +174,9 @@ static int parse_cubin(const unsigned char *p, size_t maxlen, struct klist *l,
 			elf_end(e);
 		return -1;
 	}
-	/* Kernels first (function symbols), then their .nv.info sections. */
+	/* Kernels first (function symbols), then their .nv.info sections;
+	 * resources only for the kernels this cubin adds. */
+	int first = l->n;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -226,6 +220,7 @@ static int parse_cubin(const unsigned char *p, size_t maxlen, struct klist *l,
 		if (k && d && d->d_buf)
 			parse_nv_info(k, d->d_buf, d->d_size);
 	}
+	sim_cubin_resources(e, shstrndx, l->v + first, l->n - first);
 	elf_end(e);
 	return 0;
 oom:

@@ -25,7 +25,9 @@ SIM_DECOMPRESS_LIBS := $(shell pkg-config --libs libzstd liblz4 2>/dev/null)
 SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
 SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c \
-                  interpose/sim/cu_mempool.c
+                  interpose/sim/cu_mempool.c interpose/sim/cu_link.c \
+                  interpose/sim/cu_graph_stub.c interpose/sim/cu_peer.c \
+                  interpose/sim/cu_stream_memop.c interpose/sim/cubin_info.c
 SIM_NVML_SRC += interpose/sim/nvml_p2p.c
 
 # -z defs: a missing symbol is a build error, not a crash in a client.

@@ -2,6 +2,8 @@
 // cudaFuncGetAttributes and the runtime's occupancy calls, which llama.cpp's
 // ggml-cuda makes at start-up.  Prints the attributes; exits non-zero when
 // a call fails or the runtime's answers disagree with the driver's.
+// Two more kernels with known resources (static shared memory, a stack
+// frame, launch bounds) print theirs for comparison with ptxas's report.
 #include <stdio.h>
 
 __global__ void scale(float *x, float a, int n)
@@ -11,8 +13,53 @@ __global__ void scale(float *x, float a, int n)
 		x[i] *= a;
 }
 
+__global__ void __launch_bounds__(256) bounded(float *x)
+{
+	x[threadIdx.x] *= 2;
+}
+
+// Dynamically indexed local array (a stack frame) and static shared memory.
+__global__ void heavy(float *x, int n)
+{
+	__shared__ float s[1000];
+	float loc[64];
+	for (int i = 0; i < 64; i++)
+		loc[i] = x[(i * n) % 4096];
+	s[threadIdx.x % 1000] = loc[n % 64];
+	__syncthreads();
+	x[threadIdx.x] = s[(threadIdx.x + 1) % 1000] + loc[(n + 3) % 64];
+}
+
+// Compile-time cluster dimensions (compute capability 9.0).
+__global__ void __cluster_dims__(2, 1, 1) clustered(float *x)
+{
+	x[threadIdx.x] *= 2;
+}
+
+static void clusters(const char *name, const void *f)
+{
+	cudaFuncAttributes a;
+	cudaError_t e = cudaFuncGetAttributes(&a, f);
+	printf("clusters %s %d must be set %d required %d %d %d\n", name, (int)e,
+	       a.clusterDimMustBeSet, a.requiredClusterWidth,
+	       a.requiredClusterHeight, a.requiredClusterDepth);
+}
+
+static void resources(const char *name, const void *f)
+{
+	cudaFuncAttributes a;
+	cudaError_t e = cudaFuncGetAttributes(&a, f);
+	printf("resources %s %d registers %d smem %zu stack %zu maxThreadsPerBlock %d\n",
+	       name, (int)e, a.numRegs, a.sharedSizeBytes, a.localSizeBytes,
+	       a.maxThreadsPerBlock);
+}
+
 int main(void)
 {
+	resources("heavy", (const void *)heavy);
+	resources("bounded", (const void *)bounded);
+	clusters("clustered", (const void *)clustered);
+	clusters("bounded", (const void *)bounded);
 	cudaFuncAttributes a;
 	cudaError_t e = cudaFuncGetAttributes(&a, scale);
 	printf("cudaFuncGetAttributes %d maxThreadsPerBlock %d numRegs %d "

@@ -148,16 +148,36 @@ fi
 
 # -- libraries whose kernels come as compressed fat binaries --
 
+# alone TAG PROG LINE...: PROG on the sim's libraries without vgpu-run
+# (LD_LIBRARY_PATH), where every driver entry point the library resolves
+# with dlsym must be the sim driver's own: exit 0, each LINE printed.
+alone() {
+	local tag=$1 prog=$2 line missing=; shift 2
+	LD_LIBRARY_PATH=$LIBDIR/sim timeout 60 "$prog" >"$T/$tag.alone" 2>&1
+	rc=$?
+	for line in "$@"; do
+		grep -qxF "$line" "$T/$tag.alone" || missing="$missing [$line]"
+	done
+	if [ "$rc" = 0 ] && [ -z "$missing" ]; then
+		pass "$tag: starts on the sim driver alone"
+	else
+		fail "$tag: starts on the sim driver alone" "exit $rc, missing:$missing"
+		tail -n 4 "$T/$tag.alone" | sed 's/^/    /'
+	fi
+}
+
 if build cublas cublas; then
 	run cublas "$T/none.rules" "$T/cublas"
 	passes cublas "cublasCreate 0" "cublasDestroy 0"
 	grep -q '^cublasGetVersion 0 [1-9]' "$T/cublas.out" &&
 		pass "cublas: cublasGetVersion" || fail "cublas: cublasGetVersion" "$(grep cublasGetVersion "$T/cublas.out")"
+	alone cublas "$T/cublas" "cublasCreate 0" "cublasDestroy 0"
 fi
 
 if build cublaslt cublasLt; then
 	run cublaslt "$T/none.rules" "$T/cublaslt"
 	passes cublaslt "cublasLtCreate 0" "cublasLtDestroy 0"
+	alone cublaslt "$T/cublaslt" "cublasLtCreate 0" "cublasLtDestroy 0"
 fi
 
 if build nccl nccl; then
@@ -171,8 +191,8 @@ fi
 
 if [ ! -x "$CUDA/bin/nvcc" ]; then
 	skip funcattr "no nvcc in $CUDA/bin"
-elif ! "$CUDA/bin/nvcc" -arch=sm_90 --cudart shared -o "$T/funcattr" "$SRC/funcattr.cu" \
-	>"$T/nvcc.log" 2>&1; then
+elif ! "$CUDA/bin/nvcc" -arch=sm_90 --cudart shared -Xptxas -v -o "$T/funcattr" \
+	"$SRC/funcattr.cu" >"$T/nvcc.log" 2>&1; then
 	fail funcattr "nvcc: $(tail -n 3 "$T/nvcc.log")"
 else
 	# As llama.cpp's ggml-cuda meets it: linked straight to the sim's
@@ -186,5 +206,28 @@ else
 	# compute capability 9.0.
 	grep -q '^cudaFuncGetAttributes 0 maxThreadsPerBlock [1-9][0-9]* numRegs [1-9][0-9]* binaryVersion 90 ' \
 		"$T/funcattr.out" && pass "funcattr: attributes of the kernel" ||
-		fail "funcattr: attributes of the kernel" "$(head -n 1 "$T/funcattr.out")"
+		fail "funcattr: attributes of the kernel" "$(grep -m1 '^cudaFuncGetAttributes' "$T/funcattr.out")"
+	# Registers, static shared memory and stack frame are the cubin's:
+	# what ptxas reported when it built the kernel (-Xptxas -v).
+	ptxas() {	# ptxas MANGLED: "registers R smem S stack F"
+		awk -v k="'$1'" '
+			/Compiling entry function/ { on = index($0, k) > 0 }
+			on && /bytes stack frame/ { f = $1 }
+			on && /Used [0-9]+ registers/ {
+				for (i = 1; i <= NF; i++) {
+					if ($(i + 1) == "registers,") r = $i
+					if ($(i + 1) == "bytes" && $(i + 2) == "smem") s = $i
+				}
+				printf "registers %d smem %d stack %d", r, s, f; exit
+			}' "$T/nvcc.log"
+	}
+	expect_eq "funcattr: a kernel's registers, shared memory and stack are ptxas's" \
+		"$(sed -n 's/^resources heavy 0 \(.*\) maxThreadsPerBlock .*/\1/p' "$T/funcattr.out")" \
+		"$(ptxas _Z5heavyPfi)"
+	expect_eq "funcattr: __cluster_dims__(2, 1, 1) is the required cluster, to be set" \
+		"$(grep '^clusters ' "$T/funcattr.out" | tr '\n' ';')" \
+		"clusters clustered 0 must be set 1 required 2 1 1;clusters bounded 0 must be set 0 required 0 0 0;"
+	expect_eq "funcattr: __launch_bounds__(256) limits maxThreadsPerBlock" \
+		"$(grep '^resources bounded ' "$T/funcattr.out")" \
+		"resources bounded 0 $(ptxas _Z7boundedPf) maxThreadsPerBlock 256"
 fi
