@@ -2,7 +2,7 @@
 TRACER_SRC := $(sort $(wildcard tracer/*.c))
 TRACER_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(TRACER_SRC))
 COMMON_EXTRA_SRC += common/rules.c common/rules_file.c common/elf_soname.c \
-	common/elf_exports.c
+	common/elf_exports.c common/export_table_ids.c
 
 $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 	@mkdir -p $(@D)

@@ -289,8 +289,6 @@ bool rpt_export_id(const struct rpt_func *fn, const uint64_t *out,
 		   unsigned nout, unsigned char id[16]);
 /* 8-4-4-4-12 hex form into buf (37 bytes). */
 void rpt_uuid_str(const unsigned char id[16], char *buf, size_t len);
-/* What a known table is ("runtime interface"), or NULL. */
-const char *rpt_export_table_name(const unsigned char id[16]);
 /* The call's decoded arguments (dec_format_args), plus the export-table
  * id it asked for when it has one: "..., table=UUID (name)". */
 void rpt_format_call_args(const struct rpt_func *fn, const uint64_t args[6],

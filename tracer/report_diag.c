@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "export_table_ids.h"
 #include "report.h"
 
 struct findings {
@@ -191,7 +192,7 @@ static void diag_errors(const struct rpt_view *v, struct findings *f)
 		unsigned char id[16];
 		if (rpt_export_id(e->fn, e->out, e->nout, id)) {
 			char uuid[40];
-			const char *name = rpt_export_table_name(id);
+			const char *name = export_table_name(id);
 			rpt_uuid_str(id, uuid, sizeof(uuid));
 			snprintf(table, sizeof(table), " for table %s%s%s%s", uuid,
 				 name ? " (" : "", name ? name : "", name ? ")" : "");

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "export_table_ids.h"
 #include "report.h"
 
 #define JSON_SCHEMA_VERSION 1
@@ -150,7 +151,7 @@ static void write_probes(FILE *f, const struct rpt_view *v)
 		rpt_uuid_str(t->id, id, sizeof(id));
 		fprintf(f, "%s{", i ? "," : "");
 		kv_str(f, "id", id, false);
-		kv_str(f, "name", rpt_export_table_name(t->id), true);
+		kv_str(f, "name", export_table_name(t->id), true);
 		fprintf(f, ",\"requests\":%" PRIu64 ",\"found\":%" PRIu64 "}",
 			t->calls, t->found);
 	}

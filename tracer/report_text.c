@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "export_table_ids.h"
 #include "report.h"
 #include "text_escape.h"
 
@@ -330,7 +331,7 @@ static void write_probes(FILE *f, const struct rpt_view *v)
 		const struct rpt_export_table *t = &v->tables[i];
 		char id[40];
 		rpt_uuid_str(t->id, id, sizeof(id));
-		const char *name = rpt_export_table_name(t->id);
+		const char *name = export_table_name(t->id);
 		fprintf(f, "  %s%s%s%s: %" PRIu64 " request(s), %s\n", id,
 			name ? " (" : "", name ? name : "", name ? ")" : "",
 			t->calls, t->found == t->calls ? "found" :

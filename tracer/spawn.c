@@ -73,6 +73,16 @@ static void child(struct supervisor *s, int sock, const sigset_t *oldmask)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+void supervisor_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 int spawn_program(struct supervisor *s)
 {
 	int sv[2];
@@ -83,12 +93,7 @@ int spawn_program(struct supervisor *s)
 	/* Signals wait in the signalfd from now on; the child gets the
 	 * mask it would have had. */
 	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
+	supervisor_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	/* Orphans of the tree come to us, so we see the whole tree end. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -2,6 +2,7 @@
 #ifndef VGPU_SUPERVISOR_H
 #define VGPU_SUPERVISOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -74,7 +75,9 @@ struct supervisor {
 int filter_install(bool trace_syscalls, bool *nnp);
 void filter_tune_listener(int listener);
 
-/* spawn.c */
+/* spawn.c: the signals the supervisor takes through its signalfd (the
+ * child, the ones it forwards); then the program. */
+void supervisor_signals(sigset_t *set);
 int spawn_program(struct supervisor *s);
 
 /* notify.c: serve notifications and reap children until the tree is

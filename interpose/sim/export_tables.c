@@ -46,6 +46,7 @@
  * Those known by name are listed in `known[]` below, with what refusing
  * them costs when that is known: CUPTI's callback table (2c8e0ad8...) is
  * one, and its refusal is noted for the trace. */
+#include "export_table_ids.h"
 #include "export_tables.h"
 
 #include <pthread.h>
@@ -400,40 +401,40 @@ static const void *const integrity_table[3] = {
 	{ 0x##a, 0x##b, 0x##c, 0x##d, 0x##e, 0x##f, 0x##g, 0x##h, 0x##i,     \
 	  0x##j, 0x##k, 0x##l, 0x##m, 0x##n, 0x##o, 0x##p }
 
-/* Every table id seen asked for, answered or not: its name and, for one
- * refused, what the refusal costs when that is known (noted once for the
- * trace when it is asked for). */
+/* Every table id seen asked for, answered or not (its name is in
+ * common/export_table_ids.c) and, for one refused, what the refusal
+ * costs when that is known (noted for the trace when it is asked for). */
 static const struct {
 	unsigned char id[16];
 	const void *table;
-	const char *name, *refusal;
+	const char *refusal;
 } known[] = {
 	{ UUID(6b, d5, fb, 6c, 5b, f4, e7, 4a, 89, 87, d9, 39, 12, fd, 9d, f9),
-	  runtime_interface, "runtime interface", NULL },
+	  runtime_interface, NULL },
 	{ UUID(a0, 94, 79, 8c, 2e, 74, 2e, 74, 93, f2, 08, 00, 20, 0c, 0a, 66),
-	  tool_hooks, "tools runtime callback hooks", NULL },
+	  tool_hooks, NULL },
 	{ UUID(42, d8, 5a, 81, 23, f6, cb, 47, 82, 98, f6, e7, 8a, 3a, ec, dc),
-	  tools_tls, "tools TLS", NULL },
+	  tools_tls, NULL },
 	{ UUID(c6, 93, 33, 6e, 11, 21, df, 11, a8, c3, 68, f3, 55, d8, 95, 93),
-	  ctx_storage, "context local storage", NULL },
+	  ctx_storage, NULL },
 	{ UUID(26, 3e, 88, 60, 7c, d2, 61, 43, 92, f6, bb, d5, 00, 6d, fa, 7e),
-	  ctx_checks, "context checks", NULL },
+	  ctx_checks, NULL },
 	{ UUID(d4, 08, 20, 55, bd, e6, 70, 4b, 8d, 34, ba, 12, 3c, 66, e1, f2),
-	  integrity_table, "runtime integrity check", NULL },
+	  integrity_table, NULL },
 	{ UUID(21, 31, 8c, 60, 97, 14, 32, 48, 8c, a6, 41, ff, 73, 24, c8, f2),
-	  tools_context, "tools context", NULL },
+	  tools_context, NULL },
 	{ UUID(6e, 16, 3f, be, b9, 58, 44, 4d, 83, 5c, e1, 82, af, f1, 99, 1e),
-	  tools_module, "tools module", NULL },
+	  tools_module, NULL },
 	/* Refused: the runtime's own start-up needs the refusal. */
 	{ UUID(f8, cf, f9, 51, 21, 46, 8b, 4e, b9, e2, fb, 46, 9e, 7c, 0d, d9),
-	  NULL, "runtime start-up probe", NULL },
+	  NULL, NULL },
 	/* Refused: NVRTC asks for it and compiles without it. */
 	{ UUID(da, 91, 51, d3, 3a, e6, cc, 41, a5, c0, 4f, 26, d5, 33, e3, 28),
-	  NULL, "NVRTC probe", NULL },
+	  NULL, NULL },
 	/* Refused: the driver's callback machinery (subscribe and enable,
 	 * called for every API call and launch) that CUPTI attaches to. */
 	{ UUID(2c, 8e, 0a, d8, 07, 10, ab, 4e, 90, dd, 54, 71, 9f, e5, f7, 4b),
-	  NULL, "tools callbacks",
+	  NULL,
 	  "the simulated driver has no callbacks to subscribe to, so CUPTI "
 	  "and the profilers built on it cannot attach (cuptiSubscribe "
 	  "returns CUPTI_ERROR_UNKNOWN)" },
@@ -456,13 +457,12 @@ const void *sim_export_table(const CUuuid *id)
 		char u[48];
 		sim_uuid_string((const unsigned char *)id->bytes, u, sizeof(u));
 		sim_note("cuGetExportTable %s (%s): CUDA_ERROR_NOT_FOUND, %s",
-			 u + 4, known[i].name, known[i].refusal);
+			 u + 4, export_table_name(known[i].id), known[i].refusal);
 	}
 	return known[i].table;
 }
 
 const char *sim_export_table_name(const CUuuid *id)
 {
-	int i = find_known(id);
-	return i < 0 ? NULL : known[i].name;
+	return export_table_name((const unsigned char *)id->bytes);
 }

@@ -17,22 +17,22 @@ SIM_DRIVER_SRC := $(SIM_STATE_SRC) interpose/sim/cu_device.c \
                   interpose/sim/cu_attr.c interpose/sim/cu_ctx.c \
                   interpose/sim/cu_mem.c interpose/sim/cu_stream.c \
                   interpose/sim/cu_module.c interpose/sim/fatbin.c \
-                  interpose/sim/fatbin_decompress.c \
+                  interpose/sim/fatbin_decompress.c interpose/sim/cubin_info.c \
                   interpose/sim/cu_proc.c interpose/sim/export_tables.c \
-                  interpose/sim/md2.c interpose/sim/handles.c
-# Compressed fat binary entries (all of CUDA 13's cuBLAS and NCCL images).
-SIM_DECOMPRESS_LIBS := $(shell pkg-config --libs libzstd liblz4 2>/dev/null)
-SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c
-SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
-SIM_DRIVER_SRC += interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c \
+                  common/export_table_ids.c \
+                  interpose/sim/md2.c interpose/sim/handles.c \
+                  interpose/sim/cu_occupancy.c interpose/sim/cu_capture.c \
                   interpose/sim/cu_mempool.c interpose/sim/cu_link.c \
                   interpose/sim/cu_graph_stub.c interpose/sim/cu_peer.c \
-                  interpose/sim/cu_stream_memop.c interpose/sim/cubin_info.c
-SIM_NVML_SRC += interpose/sim/nvml_p2p.c
+                  interpose/sim/cu_stream_memop.c interpose/sim/cu_absent.c
+# Compressed fat binary entries (all of CUDA 13's cuBLAS and NCCL images).
+SIM_DECOMPRESS_LIBS := $(shell pkg-config --libs libzstd liblz4 2>/dev/null)
+SIM_NVML_SRC := $(SIM_STATE_SRC) interpose/sim/nvml.c interpose/sim/cu_attr.c \
+                interpose/sim/nvml_p2p.c
+SIM_SO_OBJ = $(patsubst %.c,$(OBJ)/so/%.o,$(1))
 
 # -z defs: a missing symbol is a build error, not a crash in a client.
 SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
-SIM_DRIVER_SRC += interpose/sim/cu_absent.c
 
 $(SIM_DIR)/libcuda.so.1: $(call SIM_SO_OBJ,$(SIM_DRIVER_SRC))
 	@mkdir -p $(@D)

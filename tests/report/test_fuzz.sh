@@ -13,7 +13,7 @@ src=(tests/report/fuzz_trace.c common/trace_read.c common/trace_write.c)
 for f in "$VGPU_ROOT"/tracer/report_*.c; do
 	[ "$(basename "$f")" = report_main.c ] || src+=("${f#"$VGPU_ROOT"/}")
 done
-src+=(common/cuda_names.c common/text_escape.c)
+src+=(common/cuda_names.c common/text_escape.c common/export_table_ids.c)
 if ! (cd "$VGPU_ROOT" && clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
 	-Icommon -Itracer -I"$VGPU_BUILD/gen" -o "$T/fuzz_trace" "${src[@]}" -lelf) >"$T/build.log" 2>&1; then

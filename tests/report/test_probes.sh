@@ -36,9 +36,9 @@ check "a program with libcudart.so is not taken for a static runtime" \
 	bash -c '! grep -qF "statically linked" <<<"$0"' "$out_app"
 
 check "errors: the failed cuGetExportTable shows the table it asked for" \
-	grep -qF 'cuGetExportTable(ppExportTable=NULL, pExportTableId=0x5500aa00, table=21318c60-9714-3248-8ca6-41ff7324c8f2 (cuFFT)) = CUDA_ERROR_INVALID_VALUE (1)' <<<"$out"
+	grep -qF 'cuGetExportTable(ppExportTable=NULL, pExportTableId=0x5500aa00, table=21318c60-9714-3248-8ca6-41ff7324c8f2 (tools context)) = CUDA_ERROR_INVALID_VALUE (1)' <<<"$out"
 check "diagnosis: the table by id and name" \
-	grep -qF '* cuGetExportTable for table 21318c60-9714-3248-8ca6-41ff7324c8f2 (cuFFT) returned CUDA_ERROR_INVALID_VALUE (1)' <<<"$out"
+	grep -qF '* cuGetExportTable for table 21318c60-9714-3248-8ca6-41ff7324c8f2 (tools context) returned CUDA_ERROR_INVALID_VALUE (1)' <<<"$out"
 check "probes: each table asked, by id and name, found or not" \
 	grep -qzF $'  f8cff951-2146-8b4e-b9e2-fb469e7c0dd9 (runtime start-up bypass): 1 request(s), not found\n  6bd5fb6c-5bf4-e74a-8987-d93912fd9df9 (runtime interface): 1 request(s), found\n' <<<"$out"
 
@@ -82,7 +82,7 @@ print([(n["function"], n["count"]) for n in d["sim_notes"]], d["lookups"]["stati
 print(any(x.startswith("cuGetProcAddress") for x in d["diagnosis"]))' "$T/r.json")
 	expect_eq "json: probes apart, tables, notes, static runtime" "$got" \
 "2 201 0 200
-[('f8cff951-2146-8b4e-b9e2-fb469e7c0dd9', 'runtime start-up bypass', 0), ('6bd5fb6c-5bf4-e74a-8987-d93912fd9df9', 'runtime interface', 1), ('21318c60-9714-3248-8ca6-41ff7324c8f2', 'cuFFT', 0)]
+[('f8cff951-2146-8b4e-b9e2-fb469e7c0dd9', 'runtime start-up bypass', 0), ('6bd5fb6c-5bf4-e74a-8987-d93912fd9df9', 'runtime interface', 1), ('21318c60-9714-3248-8ca6-41ff7324c8f2', 'tools context', 0)]
 [('cuLaunchKernel', 1)] True
 False"
 	report --format chrome -o "$T/r.chrome" "$T/static-rt.trace"
@@ -122,4 +122,4 @@ cc_test "$T/handler.so" "$T/handler.c" -shared -fPIC && cc_test "$T/asks" "$T/as
 got=$(timeout 60 "$BIN/vgpu-run" --backend "$T/handler.so" -o "$T/bare.trace" -- "$T/asks" 2>/dev/null)
 expect_eq "a backend without cuGetExportTable answers not supported" "$got" 801
 check "diagnosis: the unsupported request names its table" \
-	grep -qxF '* cuGetExportTable for table 21318c60-9714-3248-8ca6-41ff7324c8f2 (cuFFT) returned CUDA_ERROR_NOT_SUPPORTED (801)' <<<"$(report "$T/bare.trace")"
+	grep -qxF '* cuGetExportTable for table 21318c60-9714-3248-8ca6-41ff7324c8f2 (tools context) returned CUDA_ERROR_NOT_SUPPORTED (801)' <<<"$(report "$T/bare.trace")"
