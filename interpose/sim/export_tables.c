@@ -397,9 +397,6 @@ static const void *const integrity_table[3] = {
 
 /* ---- lookup ---- */
 
-#define UUID(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                  \
-	{ 0x##a, 0x##b, 0x##c, 0x##d, 0x##e, 0x##f, 0x##g, 0x##h, 0x##i,     \
-	  0x##j, 0x##k, 0x##l, 0x##m, 0x##n, 0x##o, 0x##p }
 
 /* Every table id seen asked for, answered or not (its name is in
  * common/export_table_ids.c) and, for one refused, what the refusal
