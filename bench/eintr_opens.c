@@ -1,6 +1,6 @@
 /* Opens files while a 1 ms interval timer interrupts it with a handler
  * installed without SA_RESTART, as programs other than Go's do:
- *   eintr_opens N PATH [PATH...]
+ *   eintr_opens N PATH [PATH...]   (bench/eintr.sh)
  * Prints "opens=N eintr=E failed=F" over all paths. */
 #include <errno.h>
 #include <fcntl.h>
