@@ -23,7 +23,7 @@ APT_PKGS := build-essential pkg-config libseccomp-dev libelf-dev \
 # Only for tests and benchmarks: peers, fuzzing and a browser for the
 # HTML timeline test.  Absent ones make their tests skip with a reason.
 APT_TEST_PKGS := clang lld binutils-gold strace ltrace uftrace patchelf \
-            chromium
+            chromium bc
 
 HAVE_PKGS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo 1)
 ifeq ($(HAVE_PKGS),1)
