@@ -31,17 +31,20 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static unsigned owner_gen;		/* the generation now serving */
 static atomic_uint_fast64_t busy_since;	/* the owner's current decision */
 static atomic_int busy_tid;
-static pid_t stalled[MAX_STUCK];	/* processes with a stuck decision */
+/* Stuck decisions: the thread that made the notification, and its
+ * process (asked once, while the process is surely there). */
+static struct { pid_t tid, tgid; } stalled[MAX_STUCK];
 static unsigned nstuck;
 static bool done;
 static __thread unsigned my_gen;
+static __thread pid_t my_tid;		/* the notification this thread holds */
 
 bool watch_may_look(pid_t tgid)
 {
 	pthread_mutex_lock(&lock);
 	bool ok = nstuck < MAX_STUCK;
 	for (unsigned i = 0; ok && i < nstuck; i++)
-		if (stalled[i] == tgid)
+		if (stalled[i].tgid == tgid)
 			ok = false;
 	pthread_mutex_unlock(&lock);
 	return ok;
@@ -49,19 +52,22 @@ bool watch_may_look(pid_t tgid)
 
 void watch_enter(pid_t tid)
 {
+	my_tid = tid;
 	atomic_store(&busy_tid, tid);
 	atomic_store(&busy_since, vt_now_ns());
 }
 
 bool watch_leave(void)
 {
-	atomic_store(&busy_since, 0);
 	pthread_mutex_lock(&lock);
 	bool retired = my_gen != owner_gen;
+	/* A retired thread's decision is no longer the one watched: the
+	 * owner's own state is not this thread's to clear. */
+	if (!retired)
+		atomic_store(&busy_since, 0);
 	if (retired) {
-		pid_t me = target_tgid(atomic_load(&busy_tid));
 		for (unsigned i = 0; i < nstuck; i++)
-			if (stalled[i] == me) {
+			if (stalled[i].tid == my_tid) {
 				stalled[i] = stalled[--nstuck];
 				break;
 			}
@@ -137,8 +143,9 @@ void watch_run(struct supervisor *s, void (*loop)(struct supervisor *s))
 		if (done || !since || vt_now_ns() - since < STALL_NS ||
 		    nstuck >= MAX_STUCK)
 			continue;
-		pid_t tgid = target_tgid(atomic_load(&busy_tid));
-		stalled[nstuck++] = tgid;
+		pid_t tid = atomic_load(&busy_tid), tgid = target_tgid(tid);
+		stalled[nstuck].tid = tid;
+		stalled[nstuck++].tgid = tgid;
 		atomic_store(&busy_since, 0);
 		owner_gen++;
 		if (!start_owner(s, loop, owner_gen)) {
