@@ -26,8 +26,9 @@ static bool looks_like_shared_object(const char *name)
 }
 
 /* The loader probes many paths for one name; cache what we learned per
- * inode so each file is parsed once.  Workers share it: the lock is held
- * for the look-up and the store, never across the read of a file. */
+ * inode so each file is parsed once.  A thread the watchdog retired may
+ * finish its read while the loop goes on: the lock is held for the
+ * look-up and the store, never across the read of a file. */
 struct soname_entry {
 	dev_t dev;
 	ino_t ino;

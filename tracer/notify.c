@@ -280,53 +280,30 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	free(argbuf);
 }
 
-/* What a notification's syscall arguments say about an open: dirfd,
- * path, flags and openat2's resolve flags.  False: not an open we look at
- * (answered CONTINUE). */
-static bool open_args(struct seccomp_notif *n, int *dirfd, uint64_t *path,
-		      int *oflags, uint64_t *resolve)
+static void handle(struct supervisor *s, struct seccomp_notif *n)
 {
 	const __u64 *a = n->data.args;
-	*resolve = 0;
+	s->notifications++;
 	switch (n->data.nr) {
 	case SYS_open:
-		*dirfd = AT_FDCWD, *path = a[0], *oflags = (int)a[1];
-		return true;
+		handle_open(s, n, AT_FDCWD, a[0], (int)a[1], 0);
+		return;
 	case SYS_openat:
-		*dirfd = (int)a[0], *path = a[1], *oflags = (int)a[2];
-		return true;
+		handle_open(s, n, (int)a[0], a[1], (int)a[2], 0);
+		return;
 	case SYS_openat2: {
 		/* A shorter struct is an older ABI (flags and mode only); a
 		 * longer one has fields we do not know: the kernel judges. */
 		struct open_how how = { 0 };
-		size_t len = a[3] < sizeof(how) ? (size_t)a[3] : sizeof(how);
 		if (a[3] < sizeof(uint64_t) || a[3] > sizeof(how) ||
-		    target_read(n->pid, a[2], &how, len) ||
-		    (how.flags & NOT_A_LOAD))
-			return false;
-		*dirfd = (int)a[0], *path = a[1], *oflags = (int)how.flags;
-		*resolve = how.resolve;
-		return true;
-	}
-	}
-	return false;
-}
-
-static void handle(struct supervisor *s, struct seccomp_notif *n)
-{
-	const __u64 *a = n->data.args;
-	int dirfd, oflags;
-	uint64_t path, resolve;
-	s->notifications++;
-	switch (n->data.nr) {
-	case SYS_open:
-	case SYS_openat:
-	case SYS_openat2:
-		if (open_args(n, &dirfd, &path, &oflags, &resolve))
-			handle_open(s, n, dirfd, path, oflags, resolve);
-		else
+		    target_read(n->pid, a[2], &how, (size_t)a[3]) ||
+		    (how.flags & NOT_A_LOAD)) {
 			answer_continue(s, n->id);
+			return;
+		}
+		handle_open(s, n, (int)a[0], a[1], (int)how.flags, how.resolve);
 		return;
+	}
 	case SYS_execve:
 		handle_exec(s, n, AT_FDCWD, a[0], a[1]);
 		return;

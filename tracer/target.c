@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,44 +84,71 @@ static bool pidfd_ids(pid_t tid, uid_t *fsuid, gid_t *fsgid)
 	return ok;
 }
 
-/* Ids and groups from /proc status: the fourth number of "Uid:" and
- * "Gid:" is the filesystem id. */
-static bool status_creds(pid_t tid, struct fs_creds *c)
+/* A thread's /proc status text into buf (NUL-terminated); false when the
+ * thread is gone. */
+static bool status_text(pid_t tid, char *buf, size_t len)
 {
-	char p[64], buf[8192];
+	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/status", tid);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = 0;
-	int have = 0;
-	c->ngroups = 0;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ?
-	     strchr(line, '\n') + 1 : NULL) {
-		unsigned long r, e, sv, fs;
-		if (sscanf(line, "Uid: %lu %lu %lu %lu", &r, &e, &sv, &fs) == 4) {
-			c->uid = (uid_t)fs;
-			have |= 1;
-		} else if (sscanf(line, "Gid: %lu %lu %lu %lu", &r, &e, &sv, &fs) == 4) {
-			c->gid = (gid_t)fs;
-			have |= 2;
-		} else if (!strncmp(line, "Groups:", 7)) {
-			char *q = line + 7, *end;
-			while (c->ngroups < MAX_GROUPS) {
-				unsigned long g = strtoul(q, &end, 10);
-				if (end == q)
-					break;
-				c->groups[c->ngroups++] = (gid_t)g;
-				q = end;
-			}
-			have |= 4;
-		}
+	return true;
+}
+
+/* What follows "KEY" at the start of a line of a status text, or NULL. */
+static const char *status_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, klen))
+			return line + klen;
 	}
-	return have == 7;
+	return NULL;
+}
+
+/* One numeric field ("Tgid:", "PPid:") of a thread's /proc status. */
+static pid_t status_field(pid_t tid, const char *key)
+{
+	char buf[8192];
+	const char *v = status_text(tid, buf, sizeof(buf)) ?
+			status_value(buf, key) : NULL;
+	return v ? (pid_t)strtol(v, NULL, 10) : 0;
+}
+
+/* Ids and groups from /proc status: the fourth number of "Uid:" and
+ * "Gid:" is the filesystem id. */
+static bool status_creds(pid_t tid, struct fs_creds *c)
+{
+	char buf[8192];
+	if (!status_text(tid, buf, sizeof(buf)))
+		return false;
+	const char *uid = status_value(buf, "Uid:");
+	const char *gid = status_value(buf, "Gid:");
+	const char *groups = status_value(buf, "Groups:");
+	unsigned long r, e, sv, fs;
+	if (!uid || !gid || !groups ||
+	    sscanf(uid, "%lu %lu %lu %lu", &r, &e, &sv, &fs) != 4)
+		return false;
+	c->uid = (uid_t)fs;
+	if (sscanf(gid, "%lu %lu %lu %lu", &r, &e, &sv, &fs) != 4)
+		return false;
+	c->gid = (gid_t)fs;
+	c->ngroups = 0;
+	for (char *end; c->ngroups < MAX_GROUPS; groups = end) {
+		unsigned long g = strtoul(groups, &end, 10);
+		if (end == groups)
+			break;
+		c->groups[c->ngroups++] = (gid_t)g;
+	}
+	return true;
 }
 
 /* A thread's filesystem identity.  A thread whose fsuid is 0 passes every
@@ -151,8 +177,8 @@ static void become(const struct fs_creds *c)
 	syscall(SYS_setfsuid, c->uid);
 }
 
-/* vgpu-run's own identity, to return to after each open as a target;
- * read once, before any worker runs an open. */
+/* vgpu-run's own identity (it never changes), to return to after each
+ * open made as a target. */
 static struct fs_creds own;
 static pthread_once_t own_once = PTHREAD_ONCE_INIT;
 
@@ -186,18 +212,14 @@ int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 	if (bfd < 0)
 		return -errno;
 	struct fs_creds them;
-	static atomic_int euid = -1;	/* ours never changes */
-	if (atomic_load(&euid) < 0)
-		atomic_store(&euid, (int)geteuid());
-	bool root = atomic_load(&euid) == 0;
+	pthread_once(&own_once, read_own);
+	bool root = own.uid == 0;
 	if (root && !read_creds(pid, &them)) {
 		/* Gone, or unreadable: nothing is opened for it as root. */
 		close(bfd);
 		return -ESRCH;
 	}
 	bool as_them = root && them.uid != 0;
-	if (as_them)
-		pthread_once(&own_once, read_own);
 	struct open_how how = {
 		/* openat2 refuses O_NOCTTY beside O_PATH. */
 		.flags = (uint64_t)(flags | O_CLOEXEC |
@@ -233,8 +255,6 @@ void target_forget(pid_t tid)
 	pthread_mutex_unlock(&tgid_lock);
 }
 
-static pid_t status_field(pid_t tid, const char *key);
-
 pid_t target_tgid(pid_t tid)
 {
 	if (tid <= 0)
@@ -256,23 +276,6 @@ pid_t target_tgid(pid_t tid)
 }
 
 /* One numeric field ("Tgid:", "PPid:") of a thread's /proc status. */
-static pid_t status_field(pid_t tid, const char *key)
-{
-	char p[64], line[256];
-	snprintf(p, sizeof(p), "/proc/%d/status", tid);
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return 0;
-	pid_t v = 0;
-	size_t klen = strlen(key);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen)) {
-			v = (pid_t)strtol(line + klen, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
 
 pid_t target_ppid(pid_t tid)
 {
