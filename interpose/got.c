@@ -112,12 +112,6 @@ static void *dlopen_hook(const char *file, int mode)
 	return h;
 }
 
-static uintptr_t dyn_ptr(uintptr_t base, uintptr_t v)
-{
-	/* ld.so relocates these in place for most objects, not the vDSO. */
-	return v < base ? v + base : v;
-}
-
 static void write_got(uintptr_t addr, void *val, uintptr_t relro_lo,
 		      uintptr_t relro_hi)
 {
@@ -168,11 +162,10 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 	if (seen_before(info))
 		return 0;
 	/* Never the loader, libc, sanitizer runtimes (they intercept dlsym
-	 * themselves), the backend or ourselves. */
+	 * themselves), the backend or an interposer library, ours included. */
 	if (strstr(n, "ld-linux") || strstr(n, "/libc.so") ||
 	    strstr(n, "/libasan.so") || strstr(n, "/libubsan.so") ||
 	    strstr(n, "libdl.so") || strstr(n, "linux-vdso") ||
-	    vgpu_is_ours((void *)(base + info->dlpi_phdr[0].p_vaddr + 1)) ||
 	    vgpu_module_is_interposer(info))
 		return 0;
 	if (base && in_backend((void *)(base + 1 + info->dlpi_phdr[0].p_vaddr))) {
@@ -181,28 +174,26 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *data)
 		done_with(info, backend_preloaded);
 		return 0;
 	}
-	const ElfW(Dyn) *dyn = NULL;
+	const ElfW(Dyn) *dyn = vgpu_module_dynamic(info);
+	if (!dyn)
+		return 0;
 	uintptr_t rlo = 0, rhi = 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-		if (p->p_type == PT_DYNAMIC)
-			dyn = (const void *)(base + p->p_vaddr);
-		else if (p->p_type == PT_GNU_RELRO) {
+		if (p->p_type == PT_GNU_RELRO) {
 			rlo = base + p->p_vaddr;
 			rhi = rlo + p->p_memsz;
 		}
 	}
-	if (!dyn)
-		return 0;
 	uintptr_t symtab = 0, strtab = 0, jmprel = 0, rela = 0;
 	size_t pltsz = 0, relasz = 0;
 	for (; dyn->d_tag != DT_NULL; dyn++) {
 		switch (dyn->d_tag) {
-		case DT_SYMTAB: symtab = dyn_ptr(base, dyn->d_un.d_ptr); break;
-		case DT_STRTAB: strtab = dyn_ptr(base, dyn->d_un.d_ptr); break;
-		case DT_JMPREL: jmprel = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_SYMTAB: symtab = vgpu_dyn_addr(base, dyn->d_un.d_ptr); break;
+		case DT_STRTAB: strtab = vgpu_dyn_addr(base, dyn->d_un.d_ptr); break;
+		case DT_JMPREL: jmprel = vgpu_dyn_addr(base, dyn->d_un.d_ptr); break;
 		case DT_PLTRELSZ: pltsz = dyn->d_un.d_val; break;
-		case DT_RELA: rela = dyn_ptr(base, dyn->d_un.d_ptr); break;
+		case DT_RELA: rela = vgpu_dyn_addr(base, dyn->d_un.d_ptr); break;
 		case DT_RELASZ: relasz = dyn->d_un.d_val; break;
 		}
 	}

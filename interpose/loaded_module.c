@@ -42,7 +42,16 @@ bool vgpu_module_is_interposer(const struct dl_phdr_info *info)
 	return false;
 }
 
-static uintptr_t dyn_addr(uintptr_t base, uintptr_t v)
+const ElfW(Dyn) *vgpu_module_dynamic(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			return (const void *)(info->dlpi_addr +
+					      info->dlpi_phdr[i].p_vaddr);
+	return NULL;
+}
+
+uintptr_t vgpu_dyn_addr(uintptr_t base, uintptr_t v)
 {
 	/* ld.so relocates these in place for most objects, not the vDSO. */
 	return v < base ? v + base : v;
@@ -69,10 +78,7 @@ void vgpu_module_functions(const struct dl_phdr_info *info,
 			   vgpu_symbol_fn fn, void *arg)
 {
 	uintptr_t base = info->dlpi_addr;
-	const ElfW(Dyn) *dyn = NULL;
-	for (int i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = (const void *)(base + info->dlpi_phdr[i].p_vaddr);
+	const ElfW(Dyn) *dyn = vgpu_module_dynamic(info);
 	if (!dyn)
 		return;
 	const ElfW(Sym) *symtab = NULL;
@@ -80,7 +86,7 @@ void vgpu_module_functions(const struct dl_phdr_info *info,
 	const uint32_t *hash = NULL, *gnuhash = NULL;
 	const ElfW(Half) *versym = NULL;
 	for (; dyn->d_tag != DT_NULL; dyn++) {
-		void *p = (void *)dyn_addr(base, dyn->d_un.d_ptr);
+		void *p = (void *)vgpu_dyn_addr(base, dyn->d_un.d_ptr);
 		switch (dyn->d_tag) {
 		case DT_SYMTAB: symtab = p; break;
 		case DT_STRTAB: strtab = p; break;

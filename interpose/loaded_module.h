@@ -9,6 +9,7 @@
 #include <link.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "interposer.h"
 
@@ -17,6 +18,11 @@
 #define VGPU_NOTE_INTERPOSER 0x76677075u
 
 HIDDEN bool vgpu_module_is_interposer(const struct dl_phdr_info *info);
+
+/* The module's dynamic section in memory (NULL when it has none), and the
+ * address an entry of it holds. */
+HIDDEN const ElfW(Dyn) *vgpu_module_dynamic(const struct dl_phdr_info *info);
+HIDDEN uintptr_t vgpu_dyn_addr(uintptr_t base, uintptr_t v);
 
 /* Calls fn for each function the module defines under its default (or
  * only) version; stops early when fn returns false. */
