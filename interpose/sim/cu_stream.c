@@ -39,13 +39,19 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* NULL, the legacy and the per-thread default streams are always valid. */
+/* NULL, the legacy and the per-thread default stream: the current
+ * context's, always valid, never created or destroyed. */
+static bool default_stream(CUstream s)
+{
+	return !s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD;
+}
+
 static CUresult check_stream(CUstream s)
 {
 	CUresult r;
 	if (sim_current_dev(&r) < 0)
 		return r;
-	if (!s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD)
+	if (default_stream(s))
 		return CUDA_SUCCESS;
 	return ((struct sim_stream *)s)->magic == STREAM_MAGIC
 		       ? CUDA_SUCCESS
@@ -82,8 +88,7 @@ SIM_API CUresult cuStreamDestroy_v2(CUstream s)
 	if (r)
 		return r;
 	struct sim_stream *st = (struct sim_stream *)s;
-	if (!st || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD ||
-	    st->magic != STREAM_MAGIC)
+	if (default_stream(s) || st->magic != STREAM_MAGIC)
 		return CUDA_ERROR_INVALID_HANDLE;
 	handle_delete(&streams, st);
 	return CUDA_SUCCESS;
@@ -104,8 +109,7 @@ SIM_API CUresult cuStreamGetCtx(CUstream s, CUcontext *pctx)
 	if (!pctx)
 		return CUDA_ERROR_INVALID_VALUE;
 	struct sim_stream *st = (struct sim_stream *)s;
-	bool dflt = !s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD;
-	*pctx = (CUcontext)(dflt ? sim_ctx_current() : st->ctx);
+	*pctx = (CUcontext)(default_stream(s) ? sim_ctx_current() : st->ctx);
 	return CUDA_SUCCESS;
 }
 
@@ -163,8 +167,7 @@ SIM_API CUresult cuStreamGetFlags(CUstream s, unsigned *flags)
 		return r;
 	if (!flags)
 		return CUDA_ERROR_INVALID_VALUE;
-	*flags = s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD
-			 ? ((struct sim_stream *)s)->flags : 0;
+	*flags = default_stream(s) ? 0 : ((struct sim_stream *)s)->flags;
 	return CUDA_SUCCESS;
 }
 
@@ -175,8 +178,7 @@ SIM_API CUresult cuStreamGetPriority(CUstream s, int *prio)
 		return r;
 	if (!prio)
 		return CUDA_ERROR_INVALID_VALUE;
-	*prio = s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD
-			? ((struct sim_stream *)s)->priority : 0;
+	*prio = default_stream(s) ? 0 : ((struct sim_stream *)s)->priority;
 	return CUDA_SUCCESS;
 }
 
