@@ -33,6 +33,13 @@ static int build(scmp_filter_ctx ctx, bool trace_syscalls)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
+	/* Rare calls that change what the supervisor keeps about a thread
+	 * (thread_handle.c): its root, its groups. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(chroot), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(pivot_root), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setns), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(unshare), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setgroups), 0);
 	return rc;
 }
 

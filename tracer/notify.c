@@ -47,7 +47,9 @@ static void answer_error(struct supervisor *s, uint64_t id, int neg_errno)
 }
 
 /* Inject fd as the result of the notified open.  Returns the target's fd
- * number, 0 when the target is gone, or -errno. */
+ * number or -errno: -ENOENT when the notification is no longer valid
+ * (the thread was interrupted or died), which the kernel checks itself,
+ * so an injected fd always reaches the thread whose path we read. */
 static int answer_fd(struct supervisor *s, uint64_t id, int fd, int oflags)
 {
 	struct seccomp_notif_addfd a = {
@@ -69,7 +71,7 @@ static int answer_fd(struct supervisor *s, uint64_t id, int fd, int oflags)
 			return r;
 		}
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return -errno;
 }
 
 static bool still_valid(struct supervisor *s, uint64_t id)
@@ -148,8 +150,10 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		event(s, VT_EV_NOTE, n->pid, 0, 0, 2, strs);
 		return;
 	}
-	/* CONTINUE acts on nothing we read, so only an answer of our own
-	 * needs proof that the path came from the caller and not from a
+	/* CONTINUE acts on nothing we read, and an injected fd reaches only
+	 * a notification still valid (answer_fd), so only the reserved
+	 * files, which set up state for the process before answering, need
+	 * proof first that the path came from the caller and not from a
 	 * process that took its pid meanwhile.  Answer first, log after:
 	 * the program waits for the one, not the other. */
 	if (!reserved && !f) {
@@ -158,12 +162,11 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		event(s, VT_EV_OPEN_PASSED, n->pid, 0, 0, 1, strs);
 		return;
 	}
-	if (!still_valid(s, n->id)) {
-		answer_continue(s, n->id);
-		return;
-	}
 	if (reserved) {
-		handle_reserved(s, n, path, oflags);
+		if (still_valid(s, n->id))
+			handle_reserved(s, n, path, oflags);
+		else
+			answer_continue(s, n->id);
 		return;
 	}
 	int fd = fdpool_take(f);
@@ -173,6 +176,8 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
 	if (fd >= 0)
 		close(fd);
+	if (res == -ENOENT && fd >= 0)
+		return;		/* no one is left to answer */
 	if (res < 0) {
 		/* The target refused the fd (an LSM, a full fd table): it
 		 * opens its own path instead, and the trace says why. */
@@ -284,6 +289,19 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 {
 	const __u64 *a = n->data.args;
 	s->notifications++;
+	enum thread_call call = CALL_OTHER;
+	switch (n->data.nr) {
+	case SYS_chroot:
+	case SYS_pivot_root:
+	case SYS_setns:
+	case SYS_unshare:
+		call = CALL_MOVES_ROOT;
+		break;
+	case SYS_setgroups:
+		call = CALL_SETS_GROUPS;
+		break;
+	}
+	thread_handle_call((pid_t)n->pid, call);
 	switch (n->data.nr) {
 	case SYS_open:
 		handle_open(s, n, AT_FDCWD, a[0], (int)a[1], 0);
@@ -419,6 +437,7 @@ static void serve(struct supervisor *s)
 				break;
 		}
 		if (r == 0) {
+			thread_handle_sweep();
 			if (s->trace) {
 				trace_lock();
 				vt_writer_flush(s->trace);

@@ -95,6 +95,28 @@ pid_t target_tgid(pid_t tid);
 pid_t target_ppid(pid_t tid);
 void target_forget(pid_t tid);
 
+/* thread_handle.c: a target thread's pidfd, root and groups, kept
+ * between notifications.  get returns NULL when the thread is gone or
+ * the kernel lacks PIDFD_GET_INFO (then nothing is kept), and otherwise
+ * the thread's current fsuid and fsgid; every handle got is put.  root
+ * returns the thread's root directory (*owned: the caller closes it) or
+ * -errno; groups returns the kept ones or asks read.  The notify loop
+ * reports each notification with thread_handle_call, naming calls that
+ * move a root or set groups before they run. */
+#define TARGET_MAX_GROUPS 256
+enum thread_call { CALL_OTHER, CALL_MOVES_ROOT, CALL_SETS_GROUPS };
+struct thread_handle;
+struct thread_handle *thread_handle_get(pid_t tid, uid_t *fsuid,
+					gid_t *fsgid);
+void thread_handle_put(struct thread_handle *h);
+int thread_handle_root(struct thread_handle *h, bool *owned);
+bool thread_handle_groups(struct thread_handle *h, gid_t *groups, int *n,
+			  bool (*read)(pid_t tid, gid_t *groups, int *n));
+void thread_handle_call(pid_t tid, enum thread_call what);
+void thread_handle_forget(pid_t tid);
+/* Closes what dead threads' handles hold (a root can pin a namespace). */
+void thread_handle_sweep(void);
+
 /* open_semantics.c: why serving a file for this open would change what
  * the kernel does with the program's path and flags, or NULL. */
 const char *open_refuses_serving(pid_t pid, int dirfd, const char *path,

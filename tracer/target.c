@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -51,38 +50,12 @@ int target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 /* The filesystem identity of a thread: fsuid, fsgid and supplementary
  * groups. */
-#define MAX_GROUPS 256
 struct fs_creds {
 	uid_t uid;
 	gid_t gid;
 	int ngroups;
-	gid_t groups[MAX_GROUPS];
+	gid_t groups[TARGET_MAX_GROUPS];
 };
-
-/* PIDFD_GET_INFO (Linux 6.13) tells a thread's ids without /proc's
- * status text, which costs the kernel some 15 us to write; the layout is
- * the kernel's first version of struct pidfd_info. */
-struct vgpu_pidfd_info {
-	uint64_t mask, cgroupid;
-	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
-		 fsgid;
-	int32_t spare;
-};
-#define VGPU_PIDFD_GET_INFO _IOWR(0xFF, 11, struct vgpu_pidfd_info)
-#define VGPU_PIDFD_THREAD O_EXCL
-
-static bool pidfd_ids(pid_t tid, uid_t *fsuid, gid_t *fsgid)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, tid, VGPU_PIDFD_THREAD);
-	if (pfd < 0)
-		return false;
-	struct vgpu_pidfd_info info = { .mask = 0 };
-	bool ok = ioctl(pfd, VGPU_PIDFD_GET_INFO, &info) == 0;
-	close(pfd);
-	*fsuid = info.fsuid;
-	*fsgid = info.fsgid;
-	return ok;
-}
 
 /* A thread's /proc status text into buf (NUL-terminated); false when the
  * thread is gone. */
@@ -123,6 +96,18 @@ static pid_t status_field(pid_t tid, const char *key)
 	return v ? (pid_t)strtol(v, NULL, 10) : 0;
 }
 
+static int parse_groups(const char *text, gid_t *groups)
+{
+	int n = 0;
+	for (char *end; n < TARGET_MAX_GROUPS; text = end) {
+		unsigned long g = strtoul(text, &end, 10);
+		if (end == text)
+			break;
+		groups[n++] = (gid_t)g;
+	}
+	return n;
+}
+
 /* Ids and groups from /proc status: the fourth number of "Uid:" and
  * "Gid:" is the filesystem id. */
 static bool status_creds(pid_t tid, struct fs_creds *c)
@@ -141,29 +126,34 @@ static bool status_creds(pid_t tid, struct fs_creds *c)
 	if (sscanf(gid, "%lu %lu %lu %lu", &r, &e, &sv, &fs) != 4)
 		return false;
 	c->gid = (gid_t)fs;
-	c->ngroups = 0;
-	for (char *end; c->ngroups < MAX_GROUPS; groups = end) {
-		unsigned long g = strtoul(groups, &end, 10);
-		if (end == groups)
-			break;
-		c->groups[c->ngroups++] = (gid_t)g;
-	}
+	c->ngroups = parse_groups(groups, c->groups);
 	return true;
 }
 
-/* A thread's filesystem identity.  A thread whose fsuid is 0 passes every
- * permission check we could make for it, so its groups are not read. */
-static bool read_creds(pid_t tid, struct fs_creds *c)
+static bool status_groups(pid_t tid, gid_t *groups, int *n)
 {
-	uid_t fsuid;
-	gid_t fsgid;
-	if (pidfd_ids(tid, &fsuid, &fsgid) && fsuid == 0) {
-		c->uid = 0;
-		c->gid = fsgid;
-		c->ngroups = 0;
-		return true;
-	}
-	return status_creds(tid, c);
+	char buf[8192];
+	const char *v = status_text(tid, buf, sizeof(buf)) ?
+			status_value(buf, "Groups:") : NULL;
+	if (v)
+		*n = parse_groups(v, groups);
+	return v != NULL;
+}
+
+/* A thread's filesystem identity: the ids its handle read, groups kept
+ * with the handle; all from /proc where the kernel has no PIDFD_GET_INFO.
+ * A thread whose fsuid is 0 passes every permission check we could make
+ * for it, so its groups are not read. */
+static bool read_creds(pid_t tid, struct thread_handle *h, uid_t fsuid,
+		       gid_t fsgid, struct fs_creds *c)
+{
+	if (!h)
+		return status_creds(tid, c);
+	c->uid = fsuid;
+	c->gid = fsgid;
+	c->ngroups = 0;
+	return fsuid == 0 ||
+	       thread_handle_groups(h, c->groups, &c->ngroups, status_groups);
 }
 
 /* Switches this thread alone (raw syscalls: glibc's wrappers change
@@ -186,7 +176,7 @@ static void read_own(void)
 {
 	own.uid = geteuid();
 	own.gid = getegid();
-	own.ngroups = getgroups(MAX_GROUPS, own.groups);
+	own.ngroups = getgroups(TARGET_MAX_GROUPS, own.groups);
 	if (own.ngroups < 0)
 		own.ngroups = 0;
 }
@@ -201,24 +191,33 @@ static void read_own(void)
 int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 			uint64_t resolve)
 {
-	char base[64];
-	if (path[0] == '/')
-		snprintf(base, sizeof(base), "/proc/%d/root", pid);
-	else if (dirfd == AT_FDCWD)
-		snprintf(base, sizeof(base), "/proc/%d/cwd", pid);
-	else
-		snprintf(base, sizeof(base), "/proc/%d/fd/%d", pid, dirfd);
-	int bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (bfd < 0)
-		return -errno;
-	struct fs_creds them;
 	pthread_once(&own_once, read_own);
-	bool root = own.uid == 0;
-	if (root && !read_creds(pid, &them)) {
-		/* Gone, or unreadable: nothing is opened for it as root. */
-		close(bfd);
-		return -ESRCH;
+	uid_t fsuid = 0;
+	gid_t fsgid = 0;
+	struct thread_handle *h = thread_handle_get(pid, &fsuid, &fsgid);
+	bool owned = true;
+	int bfd;
+	if (path[0] == '/' && h) {
+		bfd = thread_handle_root(h, &owned);
+	} else {
+		char base[64];
+		if (path[0] == '/')
+			snprintf(base, sizeof(base), "/proc/%d/root", pid);
+		else if (dirfd == AT_FDCWD)
+			snprintf(base, sizeof(base), "/proc/%d/cwd", pid);
+		else
+			snprintf(base, sizeof(base), "/proc/%d/fd/%d", pid,
+				 dirfd);
+		bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (bfd < 0)
+			bfd = -errno;
 	}
+	struct fs_creds them;
+	bool root = own.uid == 0;
+	int fd = -ESRCH;
+	/* Gone, or unreadable: nothing is opened for it as root. */
+	if (bfd < 0 || (root && !read_creds(pid, h, fsuid, fsgid, &them)))
+		goto out;
 	bool as_them = root && them.uid != 0;
 	struct open_how how = {
 		/* openat2 refuses O_NOCTTY beside O_PATH. */
@@ -228,12 +227,16 @@ int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 	};
 	if (as_them)
 		become(&them);
-	int fd = (int)syscall(SYS_openat2, bfd, path, &how, sizeof(how));
-	int e = errno;
+	fd = (int)syscall(SYS_openat2, bfd, path, &how, sizeof(how));
+	if (fd < 0)
+		fd = -errno;
 	if (as_them)
 		become(&own);
-	close(bfd);
-	return fd < 0 ? -e : fd;
+out:
+	if (bfd >= 0 && owned)
+		close(bfd);
+	thread_handle_put(h);
+	return bfd < 0 ? bfd : fd;
 }
 
 int target_open(pid_t pid, int dirfd, const char *path, int flags)
@@ -253,6 +256,7 @@ void target_forget(pid_t tid)
 	if (tid > 0 && tgid_cache[tid % 4096].tid == tid)
 		tgid_cache[tid % 4096].tid = 0;
 	pthread_mutex_unlock(&tgid_lock);
+	thread_handle_forget(tid);
 }
 
 pid_t target_tgid(pid_t tid)
@@ -274,8 +278,6 @@ pid_t target_tgid(pid_t tid)
 	}
 	return tgid;
 }
-
-/* One numeric field ("Tgid:", "PPid:") of a thread's /proc status. */
 
 pid_t target_ppid(pid_t tid)
 {
