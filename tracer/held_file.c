@@ -3,6 +3,7 @@
  * serve hands out the inode that was checked, never the path again. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,57 @@ static bool trusted_owner(uid_t uid)
 		return true;
 	const char *su = getenv("SUDO_UID");
 	return su && (uid_t)strtoul(su, NULL, 10) == uid;
+}
+
+/* A served file is opened afresh for every serve.  Through
+ * /proc/self/fd that is a walk of a magic link (some 5 us); by file
+ * handle (root only: CAP_DAC_READ_SEARCH) it is the inode itself, the
+ * one that was checked, at the cost of an open by path. */
+#define MAX_HELD 64
+static struct {
+	int opath_fd;
+	int mount_fd;		/* a read-only fd of the file: its mount */
+	struct file_handle *handle;
+} by_handle[MAX_HELD];
+static unsigned nby_handle;
+static pthread_mutex_t by_handle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int proc_reopen(int opath_fd)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", opath_fd);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Learns the file's handle, if the filesystem and our rights allow. */
+static void remember_handle(int opath_fd)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	int mount_id, mfd = -1;
+	if (!h)
+		return;
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(opath_fd, "", h, &mount_id, AT_EMPTY_PATH) ||
+	    (mfd = proc_reopen(opath_fd)) < 0)
+		goto none;
+	int probe = open_by_handle_at(mfd, h, O_RDONLY | O_CLOEXEC);
+	if (probe < 0)
+		goto none;
+	close(probe);
+	pthread_mutex_lock(&by_handle_lock);
+	if (nby_handle < MAX_HELD) {
+		by_handle[nby_handle].opath_fd = opath_fd;
+		by_handle[nby_handle].mount_fd = mfd;
+		by_handle[nby_handle++].handle = h;
+		mfd = -1;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&by_handle_lock);
+none:
+	if (mfd >= 0)
+		close(mfd);
+	free(h);
 }
 
 int held_file_open(const char *origin, const char *path, bool root,
@@ -51,6 +103,7 @@ int held_file_open(const char *origin, const char *path, bool root,
 			 st.st_uid);
 		goto refused;
 	}
+	remember_handle(fd);
 	return fd;
 refused:
 	if (fd >= 0)
@@ -60,8 +113,30 @@ refused:
 
 int held_file_reopen(int opath_fd)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", opath_fd);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	int mfd = -1;
+	struct file_handle *h = NULL;
+	pthread_mutex_lock(&by_handle_lock);
+	for (unsigned i = 0; i < nby_handle; i++)
+		if (by_handle[i].opath_fd == opath_fd) {
+			mfd = by_handle[i].mount_fd;
+			h = by_handle[i].handle;
+		}
+	pthread_mutex_unlock(&by_handle_lock);
+	/* Entries are never removed while vgpu-run serves. */
+	int fd = h ? open_by_handle_at(mfd, h, O_RDONLY | O_CLOEXEC) : -1;
+	return fd >= 0 ? fd : proc_reopen(opath_fd);
+}
+
+void held_file_close(int opath_fd)
+{
+	pthread_mutex_lock(&by_handle_lock);
+	for (unsigned i = 0; i < nby_handle; i++)
+		if (by_handle[i].opath_fd == opath_fd) {
+			close(by_handle[i].mount_fd);
+			free(by_handle[i].handle);
+			by_handle[i] = by_handle[--nby_handle];
+			break;
+		}
+	pthread_mutex_unlock(&by_handle_lock);
+	close(opath_fd);
 }

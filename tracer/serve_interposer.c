@@ -234,7 +234,7 @@ static int exported_apis(struct supervisor *s, const struct rule *r,
 		return -1;
 	}
 	int fd = held_file_reopen(held);
-	close(held);
+	held_file_close(held);
 	int rc = fd < 0 ? -1 : elf_find_exports(fd, names, N_MAX, found);
 	if (fd >= 0 && elf_read_soname(fd, soname, sizeof(soname)))
 		soname[0] = 0;

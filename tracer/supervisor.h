@@ -145,11 +145,13 @@ int served_files_open(struct supervisor *s, char *err, size_t errlen);
 /* held_file.c: open PATH O_PATH and check it is a regular file that root
  * may hand out (not group/world-writable, owned by root or the invoking
  * user; checked only when root).  Returns the held fd, or -errno with
- * err set ("ORIGIN: PATH: why"; -EACCES: refused).  reopen: a fresh read-only description of
- * the held inode (or -errno). */
+ * err set ("ORIGIN: PATH: why"; -EACCES: refused).  reopen: a fresh
+ * read-only description of the held inode (or -errno); close: the held
+ * fd and what reopening it needed. */
 int held_file_open(const char *origin, const char *path, bool root,
 		   char *err, size_t errlen);
 int held_file_reopen(int opath_fd);
+void held_file_close(int opath_fd);
 
 /* fdpool.c: a fresh read-only descriptor of a served file (or -errno). */
 void fdpool_init(const struct served_file *files, size_t n);
