@@ -286,17 +286,11 @@ static int open_leaf(struct outf *o, const char *path, unsigned flags,
 	return rc;
 }
 
-int outf_open(struct outf *o, const char *path, unsigned flags, char *err,
-	      size_t errlen)
+/* The leaf of o, whose dirfd and name are set: tried again while the
+ * entry keeps changing under us. */
+static int open_leaf_retry(struct outf *o, const char *path, unsigned flags,
+			   bool private, char *err, size_t errlen)
 {
-	memset(o, 0, sizeof(*o));
-	o->fd = -1;
-	char leaf[NAME_MAX + 1];
-	bool private;
-	o->dirfd = open_parent(path, leaf, &private, err, errlen);
-	if (o->dirfd < 0)
-		return -1;
-	o->name = strdup(leaf);
 	if (!o->name) {
 		outf_close(o);
 		return fail_errno(ENOMEM, err, errlen, "%s: %s", path,
@@ -319,6 +313,72 @@ int outf_open(struct outf *o, const char *path, unsigned flags, char *err,
 	outf_close(o);
 	return fail_errno(EAGAIN, err, errlen, "%s: %s", path,
 			  "keeps changing while being opened");
+}
+
+int outf_open(struct outf *o, const char *path, unsigned flags, char *err,
+	      size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	char leaf[NAME_MAX + 1];
+	bool private;
+	o->dirfd = open_parent(path, leaf, &private, err, errlen);
+	if (o->dirfd < 0)
+		return -1;
+	o->name = strdup(leaf);
+	return open_leaf_retry(o, path, flags, private, err, errlen);
+}
+
+int outf_open_at(struct outf *o, int dirfd, const char *name, unsigned flags,
+		 char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	if (!*name || strchr(name, '/') || strlen(name) > NAME_MAX)
+		return fail_errno(EINVAL, err, errlen, "%s: %s", name,
+				  "not a file name");
+	o->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (o->dirfd < 0)
+		return fail_errno(errno, err, errlen, "%s: %s", name,
+				  strerror(errno));
+	o->name = strdup(name);
+	/* Not private: an existing FIFO or device is never written as is. */
+	return open_leaf_retry(o, name, flags & ~OUTF_SPECIAL, false, err,
+			       errlen);
+}
+
+int outf_make_dir(const char *dir, uid_t uid, gid_t gid, char *err,
+		  size_t errlen)
+{
+	char leaf[NAME_MAX + 1];
+	bool private;
+	int pfd = open_parent(dir, leaf, &private, err, errlen);
+	if (pfd < 0)
+		return -1;
+	int rc = -1;
+	if (mkdirat(pfd, leaf, 0700)) {
+		fail_errno(errno, err, errlen, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Ours only if it is still the empty directory we made: anything
+	 * else (swapped in since) is neither chowned nor used. */
+	int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || st.st_uid != geteuid() ||
+	    st.st_nlink != 2 || (st.st_mode & 07777) & ~0700u) {
+		fail_errno(fd < 0 ? errno : EEXIST, err, errlen, "%s: %s", dir,
+			   "changed while being created: not used");
+	} else if (fchown(fd, uid, gid) || fchmod(fd, 0750)) {
+		fail_errno(errno, err, errlen, "%s: %s", dir, strerror(errno));
+	} else {
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+out:
+	close(pfd);
+	return rc;
 }
 
 int outf_commit(struct outf *o, char *err, size_t errlen)

@@ -13,6 +13,7 @@
 #define VGPU_OUT_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define OUTF_REPLACE 0x1	/* replace an existing file (else EEXIST) */
 #define OUTF_LOCK 0x2		/* flock the file; refuse while another holds it */
@@ -32,6 +33,17 @@ struct outf {
  * one-line message naming PATH in err. */
 int outf_open(struct outf *o, const char *path, unsigned flags, char *err,
 	      size_t errlen);
+/* The same for the entry name of the directory dirfd (already walked;
+ * the caller keeps its own dirfd): how a rotated series makes its next
+ * file beside the first. */
+int outf_open_at(struct outf *o, int dirfd, const char *name, unsigned flags,
+		 char *err, size_t errlen);
+/* Creates the directory DIR (its parent walked as above), mode 0750,
+ * owned by uid:gid; only a directory this call made is chowned.  Returns
+ * 0, or -1 with errno set and a message naming DIR in err (EEXIST when it
+ * exists already). */
+int outf_make_dir(const char *dir, uid_t uid, gid_t gid, char *err,
+		  size_t errlen);
 /* ATOMIC: fsync the file, rename it into place, fsync the directory. */
 int outf_commit(struct outf *o, char *err, size_t errlen);
 /* Drops what outf_open made (an uncommitted temporary file is removed)

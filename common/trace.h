@@ -61,6 +61,45 @@ int vt_writer_close(struct vt_writer *w);
 
 uint64_t vt_now_ns(void);	/* CLOCK_MONOTONIC */
 
+/* ---- compression and rotation (vgpu-run: trace_zstd.c, tracer/) ----
+ *
+ * A codec turns the record stream into what goes to the file.  The writer
+ * hands it whole records (never part of one at a frame's end): mode says
+ * whether to keep going, to make what it has decodable on file
+ * (VT_CODEC_FLUSH) or to end a frame (VT_CODEC_END: the file then ends at
+ * a point a reader can stop cleanly and a failed write can be cut back
+ * to).  Output goes through emit(w, p, n), which returns 0 or -errno. */
+enum vt_codec_mode { VT_CODEC_CONTINUE, VT_CODEC_FLUSH, VT_CODEC_END };
+struct vt_codec {
+	int (*compress)(void *st, struct vt_writer *w, const void *p, size_t n,
+			enum vt_codec_mode mode,
+			int (*emit)(struct vt_writer *w, const void *p, size_t n));
+	void (*reset)(void *st);	/* drop a half-made frame */
+	void (*free)(void *st);
+};
+/* Before anything reaches the file (right after vt_writer_fdopen): every
+ * byte from the file header on goes through codec.  The writer owns st. */
+int vt_writer_set_codec(struct vt_writer *w, const struct vt_codec *codec,
+			void *st);
+/* zstd at level (trace_zstd.c); 0 or -errno. */
+int vt_writer_compress_zstd(struct vt_writer *w, int level);
+
+/* Rotation: once the file holds max_bytes (as written, compressed or
+ * not), at the next record boundary the writer ends it (END record) and
+ * asks next(arg, part, &fd) for the file that follows (part counts the
+ * files of the series, the first being 0); next returns 0 or -errno and
+ * owns naming and renaming.  The new file begins with its own header,
+ * then the records that give later ones their meaning (function tables,
+ * the clock, threads, call sites, the start and spawn events), then a
+ * note event "trace-series" saying which part it is and what came
+ * before.  A failure of next ends the trace like a write error. */
+void vt_writer_set_rotate(struct vt_writer *w, uint64_t max_bytes,
+			  int (*next)(void *arg, unsigned part, int *fd),
+			  void *arg);
+/* Files begun so far after the first. */
+unsigned vt_writer_rotations(const struct vt_writer *w);
+
+
 /* ---- reader ---- */
 
 enum vt_read_status {
@@ -73,8 +112,17 @@ enum vt_read_status {
 	VT_READ_IOERR = 4,
 };
 
+struct vt_reader;
+/* What turns a compressed file into the record stream (trace_zstd.c). */
+struct vt_decoder {
+	/* Up to cap bytes of the stream; 0 at its end, -1 with errno. */
+	long (*read)(struct vt_reader *r, void *dst, size_t cap);
+	void (*free)(struct vt_reader *r);
+};
+
 struct vt_reader {
 	int fd;			/* -1: reading mem */
+	struct vt_decoder *dec;	/* a compressed file; NULL: plain */
 	const unsigned char *mem;
 	size_t mem_len, mem_pos;
 	struct vt_file_header hdr;
@@ -94,6 +142,11 @@ struct vt_reader {
 int vt_reader_open(struct vt_reader *r, const char *path);
 /* Same over an in-memory buffer (fuzzing). */
 int vt_reader_open_mem(struct vt_reader *r, const void *data, size_t len);
+/* A file that begins with the zstd magic is read through this, given
+ * the raw bytes read so far (at most 1 MiB).  Only vgpu-run links it
+ * (trace_zstd.c); elsewhere such a file is refused by name. */
+int vt_zstd_reader_attach(struct vt_reader *r, const void *head, size_t n)
+	__attribute__((weak));
 /* Next record; the pointer is valid until the next call. */
 enum vt_read_status vt_reader_next(struct vt_reader *r,
 				   const struct vt_rec_hdr **rec);

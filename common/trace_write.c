@@ -2,9 +2,16 @@
  * more is written, the owner is told once (vt_writer_on_error), and when
  * the trace is a regular file the writer cuts it back to a record boundary
  * it knows is whole and ends it with an error event and an END record
- * marked VT_END_LOST, so a reader names the cause instead of guessing. */
+ * marked VT_END_LOST, so a reader names the cause instead of guessing.
+ *
+ * With a codec (compression) the boundaries a failure can cut back to are
+ * the ends of the codec's frames, one every FRAME_BYTES of records; the
+ * trailer then goes in a frame of its own.  With rotation (trace.h) the
+ * records that give later ones their meaning are kept in memory
+ * (CONTEXT_MAX at most) and written again at the top of every new file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +26,13 @@
 /* The older fallback boundary is at least this far before the newer:
  * cutting back to it frees room for the trailer on a full disk. */
 #define CHECKPOINT_GAP (1u << 16)
+/* A compressed trace ends a frame after this much input: what a failure
+ * loses at most, and a reset of the window far apart enough not to cost
+ * ratio. */
+#define FRAME_BYTES (1u << 20)
+/* Records kept for the next file of a rotated series; past this a new
+ * file lacks the newest thread names and call sites (said in its note). */
+#define CONTEXT_MAX (16u << 20)
 
 struct boundary {
 	uint64_t off;		/* file offset of a record boundary */
@@ -38,6 +52,23 @@ struct vt_writer {
 	void (*on_error)(void *arg, int err, uint64_t at);
 	void *on_error_arg;
 	struct vt_file_header hdr;
+	/* compression */
+	const struct vt_codec *codec;
+	void *codec_st;
+	int frame_open;		/* the codec holds records of an unended frame */
+	uint64_t frame_in;	/* bytes handed to the current frame */
+	/* rotation */
+	uint64_t max_bytes;	/* 0: one file */
+	int (*next)(void *arg, unsigned part, int *fd);
+	void *next_arg;
+	unsigned part;		/* files begun before this one */
+	int rotating;
+	uint64_t prev_records;	/* records of the file before this one */
+	unsigned char *ctx;	/* kept records, in trace-file form */
+	size_t ctx_len, ctx_cap;
+	uint64_t ctx_records;
+	int ctx_full;		/* some were not kept: CONTEXT_MAX */
+	struct vt_rec_clock clock;	/* the newest: it replaces older ones */
 	unsigned char buf[WBUF_SIZE];
 };
 
@@ -62,6 +93,37 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t at)
 		at += (uint64_t)k;
 	}
 	return 0;
+}
+
+static int emit_quiet(struct vt_writer *w, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	while (n) {
+		ssize_t k = write(w->fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The trailer of a compressed file, in a frame of its own at b (the end
+ * of a frame, or 0: then the file header comes first). */
+static int codec_trailer(struct vt_writer *w, struct boundary b,
+			 const void *rec, size_t n)
+{
+	w->codec->reset(w->codec_st);
+	if (lseek(w->fd, (off_t)b.off, SEEK_SET) < 0)
+		return -1;
+	if (b.off == 0 && w->codec->compress(w->codec_st, w, &w->hdr,
+					     sizeof(w->hdr), VT_CODEC_CONTINUE,
+					     emit_quiet))
+		return -1;
+	return w->codec->compress(w->codec_st, w, rec, n, VT_CODEC_END,
+				  emit_quiet) ? -1 : 0;
 }
 
 /* Cuts the file back to b and writes the trailer there.  Returns 0 when
@@ -98,6 +160,8 @@ static int trailer_at(struct vt_writer *w, struct boundary b, int err)
 	size_t n = e.h.size + sizeof(end);
 	if (ftruncate(w->fd, (off_t)b.off))
 		return -1;
+	if (w->codec)
+		return codec_trailer(w, b, rec, n);
 	if (b.off == 0 && pwrite_all(w->fd, &w->hdr, sizeof(w->hdr), 0))
 		return -1;
 	return pwrite_all(w->fd, rec, n, b.off ? b.off : sizeof(w->hdr));
@@ -120,7 +184,7 @@ static int lost(struct vt_writer *w, int err)
 	return err;
 }
 
-static int write_all(struct vt_writer *w, const void *p, size_t n)
+static int raw_write(struct vt_writer *w, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 	while (n) {
@@ -136,10 +200,42 @@ static int write_all(struct vt_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+static int codec_run(struct vt_writer *w, const void *p, size_t n,
+		     enum vt_codec_mode mode)
+{
+	int rc = w->codec->compress(w->codec_st, w, p, n, mode, raw_write);
+	if (rc && !w->err)
+		lost(w, rc);
+	if (!w->err) {
+		w->frame_in += n;
+		w->frame_open = mode != VT_CODEC_END;
+	}
+	return w->err;
+}
+
+static int write_all(struct vt_writer *w, const void *p, size_t n)
+{
+	if (w->codec)
+		return codec_run(w, p, n, VT_CODEC_CONTINUE);
+	return raw_write(w, p, n);
+}
+
+static void end_frame(struct vt_writer *w)
+{
+	if (w->codec && !w->err && w->frame_open) {
+		codec_run(w, NULL, 0, VT_CODEC_END);
+		w->frame_in = 0;
+	}
+}
+
 /* Everything handed over so far is on file and ends a record. */
 static void mark_safe(struct vt_writer *w)
 {
 	if (w->err || w->used || w->in_record)
+		return;
+	if (w->codec && w->frame_in >= FRAME_BYTES)
+		end_frame(w);
+	if (w->frame_open)
 		return;
 	w->safe = (struct boundary){ w->off, w->records };
 	if (w->safe.off - w->cp_next.off >= CHECKPOINT_GAP) {
@@ -162,7 +258,19 @@ static int flush_buf(struct vt_writer *w)
 
 int vt_writer_flush(struct vt_writer *w)
 {
-	return flush_buf(w);
+	if (flush_buf(w) || !w->codec || !w->frame_open)
+		return w->err;
+	return codec_run(w, NULL, 0, VT_CODEC_FLUSH);
+}
+
+int vt_writer_set_codec(struct vt_writer *w, const struct vt_codec *codec,
+			void *st)
+{
+	if (w->off || w->codec)
+		return -EBUSY;
+	w->codec = codec;
+	w->codec_st = st;
+	return 0;
 }
 
 void vt_writer_on_error(struct vt_writer *w,
@@ -190,6 +298,153 @@ static int put(struct vt_writer *w, const void *p, size_t n)
 	memcpy(w->buf + w->used, p, n);
 	w->used += n;
 	return 0;
+}
+
+/* ---- rotation ---- */
+
+/* Whether a later file of the series needs rec to make sense of its own
+ * records (names, clock, threads, call sites) or of its run (argv). */
+static bool keep_for_next(const struct vt_rec_hdr *h)
+{
+	if (h->type == VT_REC_EVENT && h->size >= sizeof(struct vt_rec_event)) {
+		uint32_t kind = ((const struct vt_rec_event *)h)->kind;
+		return kind == VT_EV_START || kind == VT_EV_SPAWN;
+	}
+	return h->type == VT_REC_FUNC_TABLE || h->type == VT_REC_THREAD ||
+	       h->type == VT_REC_CALLSITE;
+}
+
+/* Room for n more kept bytes, or NULL (then the file says so). */
+static unsigned char *ctx_room(struct vt_writer *w, size_t n)
+{
+	if (w->ctx_len + n > w->ctx_cap) {
+		size_t cap = w->ctx_cap ? 2 * w->ctx_cap : 1u << 16;
+		while (cap < w->ctx_len + n)
+			cap *= 2;
+		unsigned char *p = cap <= CONTEXT_MAX ? realloc(w->ctx, cap) : NULL;
+		if (!p) {
+			w->ctx_full = 1;
+			return NULL;
+		}
+		w->ctx = p;
+		w->ctx_cap = cap;
+	}
+	w->ctx_records++;
+	w->ctx_len += n;
+	return w->ctx + w->ctx_len - n;
+}
+
+/* Keeps what later files need from n bytes of whole records. */
+static void keep_records(struct vt_writer *w, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	while (n >= sizeof(struct vt_rec_hdr)) {
+		const struct vt_rec_hdr *h = (const void *)c;
+		if (h->size < sizeof(*h) || h->size > n)
+			return;
+		if (h->type == VT_REC_CLOCK && h->size == sizeof(w->clock)) {
+			memcpy(&w->clock, h, sizeof(w->clock));
+		} else if (keep_for_next(h)) {
+			unsigned char *dst = ctx_room(w, h->size);
+			if (dst)
+				memcpy(dst, h, h->size);
+		}
+		c += h->size;
+		n -= h->size;
+	}
+}
+
+static void series_note(struct vt_writer *w)
+{
+	char what[256];
+	if (w->part)
+		snprintf(what, sizeof(what), "part %u of a rotated series; "
+			 "part %u before it held %llu records%s",
+			 w->part + 1, w->part, (unsigned long long)w->prev_records,
+			 w->ctx_full ? "; some thread names and call sites of "
+			 "earlier parts are not repeated here" : "");
+	else
+		snprintf(what, sizeof(what), "part 1 of a rotated series, "
+			 "the first");
+	const char *strs[] = { "trace-series", what };
+	vt_write_event(w, VT_EV_NOTE, (uint32_t)getpid(), 0, 0, w->part + 1,
+		       2, strs);
+}
+
+static int write_end(struct vt_writer *w);
+
+/* Ends this file and begins the next (see vt_writer_set_rotate). */
+static void rotate(struct vt_writer *w)
+{
+	w->rotating = 1;
+	write_end(w);
+	flush_buf(w);
+	end_frame(w);
+	if (w->err)
+		goto out;
+	if (close(w->fd)) {
+		w->fd = -1;
+		w->regular = 0;
+		lost(w, -errno);
+		goto out;
+	}
+	w->fd = -1;
+	int fd = -1;
+	int rc = w->next(w->next_arg, w->part + 1, &fd);
+	if (rc) {
+		w->regular = 0;
+		lost(w, rc);
+		goto out;
+	}
+	struct stat st;
+	w->fd = fd;
+	w->regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	w->part++;
+	w->prev_records = w->records;
+	w->records = 0;
+	w->off = 0;
+	w->safe = w->cp = w->cp_next = (struct boundary){ 0, 0 };
+	w->frame_in = 0;
+	if (w->codec)
+		w->codec->reset(w->codec_st);
+	/* The first file's header: every part keeps the run's time origin
+	 * (records drained after the switch were made before it), so the
+	 * times of two parts compare. */
+	put(w, &w->hdr, sizeof(w->hdr));
+	if (w->ctx_len)
+		put(w, w->ctx, w->ctx_len);
+	w->records += w->ctx_records;
+	if (w->clock.h.type == VT_REC_CLOCK) {
+		put(w, &w->clock, sizeof(w->clock));
+		w->records++;
+	}
+	series_note(w);
+out:
+	w->rotating = 0;
+}
+
+/* At a record boundary: a full file makes way for the next. */
+static void maybe_rotate(struct vt_writer *w)
+{
+	if (w->max_bytes && !w->rotating && !w->err && !w->in_record &&
+	    w->off + (w->codec ? 0 : w->used) >= w->max_bytes)
+		rotate(w);
+}
+
+void vt_writer_set_rotate(struct vt_writer *w, uint64_t max_bytes,
+			  int (*next)(void *arg, unsigned part, int *fd),
+			  void *arg)
+{
+	w->max_bytes = max_bytes;
+	w->next = next;
+	w->next_arg = arg;
+	if (max_bytes)
+		series_note(w);
+}
+
+unsigned vt_writer_rotations(const struct vt_writer *w)
+{
+	return w->part;
 }
 
 struct vt_writer *vt_writer_fdopen(int fd, uint32_t file_flags)
@@ -249,13 +504,49 @@ int vt_write_record(struct vt_writer *w, const void *rec)
 	int rc = put(w, rec, h->size);
 	if (!rc)
 		w->records++;
+	if (!rc && w->max_bytes)
+		keep_records(w, rec, h->size);
 	mark_safe(w);
+	maybe_rotate(w);
 	return rc;
+}
+
+/* Bytes of the whole records at p (n bytes in all) that fit before the
+ * file reaches its size limit (at least one record), and how many. */
+static size_t fit_before_limit(struct vt_writer *w, const unsigned char *p,
+			       size_t n, uint64_t *count)
+{
+	uint64_t have = w->off + w->used;
+	size_t at = 0;
+	*count = 0;
+	while (at + sizeof(struct vt_rec_hdr) <= n) {
+		const struct vt_rec_hdr *h = (const void *)(p + at);
+		if (h->size < sizeof(*h) || h->size > n - at ||
+		    (*count && have + at + h->size > w->max_bytes))
+			break;
+		at += h->size;
+		++*count;
+	}
+	return at;
 }
 
 int vt_write_records(struct vt_writer *w, const void *p, size_t n,
 		     uint64_t count)
 {
+	/* A series keeps to its size: a run that would pass the limit is
+	 * written in two, the file changing between them. */
+	if (w->max_bytes && !w->rotating && !w->err &&
+	    w->off + w->used + n > w->max_bytes) {
+		uint64_t k;
+		size_t first = fit_before_limit(w, p, n, &k);
+		if (first && first < n && k <= count) {
+			int rc = vt_write_records(w, p, first, k);
+			if (rc)
+				return rc;
+			return vt_write_records(w, (const unsigned char *)p + first,
+						n - first, count - k);
+		}
+	}
 	int rc;
 	/* A long run goes to the file from where it is, not through the
 	 * buffer: one copy fewer for the bulk of a trace. */
@@ -268,8 +559,29 @@ int vt_write_records(struct vt_writer *w, const void *p, size_t n,
 	}
 	if (!rc)
 		w->records += count;
+	if (!rc && w->max_bytes)
+		keep_records(w, p, n);
 	mark_safe(w);
+	maybe_rotate(w);
 	return rc;
+}
+
+/* A record of put_with_strings, kept whole for the next file. */
+static void keep_parts(struct vt_writer *w, const struct vt_rec_hdr *fixed,
+		       size_t fixed_len, unsigned nstr, const char *const *strs)
+{
+	unsigned char *dst = ctx_room(w, fixed->size);
+	if (!dst)
+		return;
+	memset(dst, 0, fixed->size);
+	memcpy(dst, fixed, fixed_len);
+	size_t at = fixed_len;
+	for (unsigned i = 0; i < nstr; i++) {
+		const char *s = strs[i] ? strs[i] : "";
+		size_t len = strlen(s) + 1;
+		memcpy(dst + at, s, len);
+		at += len;
+	}
 }
 
 /* Fixed part, then strings, then padding: assembled in the buffer
@@ -301,7 +613,10 @@ static int put_with_strings(struct vt_writer *w, struct vt_rec_hdr *fixed,
 	w->in_record = 0;
 	if (!rc)
 		w->records++;
+	if (!rc && w->max_bytes && keep_for_next(fixed))
+		keep_parts(w, fixed, fixed_len, nstr, strs);
 	mark_safe(w);
+	maybe_rotate(w);
 	return rc;
 }
 
@@ -348,23 +663,37 @@ uint64_t vt_writer_records(const struct vt_writer *w)
 	return w->records;
 }
 
-int vt_writer_close(struct vt_writer *w)
+static int write_end(struct vt_writer *w)
 {
-	if (!w)
-		return 0;
 	struct vt_rec_end e = {
 		.h = { .type = VT_REC_END, .size = sizeof(e) },
 		.ts_ns = vt_now_ns(),
 		.records = w->records,
 	};
 	/* After an error the trailer, if any, is already written. */
-	if (!w->err)
-		vt_write_record(w, &e);
-	int rc = flush_buf(w);
-	if (close(w->fd) && !rc) {
+	if (w->err)
+		return w->err;
+	int rc = put(w, &e, sizeof(e));
+	if (!rc)
+		w->records++;
+	return rc;
+}
+
+int vt_writer_close(struct vt_writer *w)
+{
+	if (!w)
+		return 0;
+	write_end(w);
+	flush_buf(w);
+	end_frame(w);
+	int rc = w->err;
+	if (w->fd >= 0 && close(w->fd) && !rc) {
 		w->regular = 0;	/* the fd is gone: nothing to cut back */
 		rc = lost(w, -errno);
 	}
+	if (w->codec)
+		w->codec->free(w->codec_st);
+	free(w->ctx);
 	free(w);
 	return rc;
 }

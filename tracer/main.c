@@ -12,6 +12,7 @@
 #include "out_file.h"
 #include "report.h"
 #include "supervisor.h"
+#include "trace_out.h"
 
 #ifndef VGPU_VERSION
 #define VGPU_VERSION "0.1"
@@ -55,8 +56,17 @@ static void usage(FILE *f)
 "Runs PROGRAM with the CUDA driver, runtime and NVML libraries it opens\n"
 "served from vGPU handlers, through set-uid steps and mount namespaces.\n"
 "\n"
-"  -o FILE                 write the binary trace to FILE (mode 0600)\n"
+"  -o FILE                 write the binary trace to FILE (mode 0600); %%p in\n"
+"                          its name: the program's pid, %%t: the start time\n"
+"                          (seconds since 1970), %%%%: a %%\n"
 "      --force             replace FILE if it exists\n"
+"      --compress          compress the trace with zstd (also when FILE ends\n"
+"                          in .zst); report reads either kind\n"
+"      --max-size SIZE     rotate at SIZE bytes (K, M, G): FILE becomes\n"
+"                          FILE.1 (.1 becomes .2...) and a new FILE begins\n"
+"      --max-files N       keep N files of a rotated trace (default 5)\n"
+"      --trace-owner USER  as root: create a missing directory of FILE,\n"
+"                          mode 0750, owned by USER\n"
 "  -v                      print supervisor decisions on stderr (-vv: every open)\n"
 "  -c                      print a call summary on stderr at exit\n"
 "      --report FILE       write the full text report to FILE at exit\n"
@@ -124,7 +134,7 @@ static int add_keyword_rule(struct ruleset *rs, const char *opt,
 enum {
 	OPT_FORCE = 256, OPT_REPORT, OPT_RULES, OPT_RULE, OPT_REDIRECT,
 	OPT_BACKEND, OPT_REAL_LIB, OPT_NO_DEFAULT, OPT_LOSSY,
-	OPT_TRACE_SYSCALLS, OPT_TRACE_EXPORT, OPT_VERSION,
+	OPT_TRACE_SYSCALLS, OPT_TRACE_EXPORT, OPT_VERSION, OPT_TRACE_OUT,
 };
 
 static const struct option longopts[] = {
@@ -139,6 +149,10 @@ static const struct option longopts[] = {
 	{ "lossy", no_argument, NULL, OPT_LOSSY },
 	{ "trace-syscalls", no_argument, NULL, OPT_TRACE_SYSCALLS },
 	{ "trace-export-tables", no_argument, NULL, OPT_TRACE_EXPORT },
+	{ "compress", no_argument, NULL, OPT_TRACE_OUT },
+	{ "max-size", required_argument, NULL, OPT_TRACE_OUT },
+	{ "max-files", required_argument, NULL, OPT_TRACE_OUT },
+	{ "trace-owner", required_argument, NULL, OPT_TRACE_OUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -158,30 +172,20 @@ static void trace_lost(void *arg, int err, uint64_t at)
  * name the program could have replaced meanwhile. */
 static struct vt_writer *open_trace(struct supervisor *s, int *readback)
 {
-	struct outf o;
-	char err[1024];
-	unsigned flags = OUTF_LOCK | (s->opt.force ? OUTF_REPLACE | OUTF_SPECIAL : 0);
-	if (outf_open(&o, s->opt.trace_path, flags, err, sizeof(err))) {
-		fprintf(stderr, "vgpu-run: %s%s\n", err, errno == EEXIST ?
-			" (use --force to replace it)" : "");
-		return NULL;
-	}
-	*readback = o.special ? -1 : fcntl(o.fd, F_DUPFD_CLOEXEC, 0);
-	struct vt_writer *w = vt_writer_fdopen(o.fd, s->opt.lossy ? VT_FILE_LOSSY : 0);
-	if (w)
-		o.fd = -1;
-	else
-		fprintf(stderr, "vgpu-run: %s: %s\n", s->opt.trace_path, strerror(errno));
-	outf_close(&o);
-	return w;
+	return trace_out_open(&s->opt.trace_path, s->opt.force, s->opt.lossy,
+			      readback);
 }
 
 static int parse_args(struct supervisor *s, int argc, char **argv)
 {
-	int c;
+	int c, at;
 	char err[512];
-	while ((c = getopt_long(argc, argv, "+o:vch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:vch", longopts, &at)) != -1) {
 		switch (c) {
+		case OPT_TRACE_OUT:
+			if (trace_out_option(longopts[at].name, optarg))
+				return -1;
+			break;
 		case 'o': s->opt.trace_path = optarg; break;
 		case 'v': s->opt.verbose++; break;
 		case 'c': s->opt.summary = true; break;
@@ -238,7 +242,7 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 		return -1;
 	}
 	s->opt.argv = argv + optind;
-	return 0;
+	return trace_out_check(s->opt.trace_path);
 }
 
 int main(int argc, char **argv)
@@ -326,6 +330,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (spawn_program(&s))
 		return 1;
+	trace_out_started(s.child, &s.opt.trace_path);
 	/* Threads start after the fork: a fork while one held a lock
 	 * (malloc's, the sanitizer's) could hang the child before exec. */
 	fdpool_init(s.served, s.nserved);

@@ -2,7 +2,9 @@
 TRACER_SRC := $(sort $(wildcard tracer/*.c))
 TRACER_OBJ := $(patsubst %.c,$(OBJ)/exe/%.o,$(TRACER_SRC))
 COMMON_EXTRA_SRC += common/rules.c common/rules_file.c common/elf_soname.c \
-	common/elf_exports.c common/export_table_ids.c
+	common/elf_exports.c common/export_table_ids.c common/trace_zstd.c
+# Compressed traces (-o FILE.zst, report): vgpu-run only.
+TRACER_LIBS += $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
 
 $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 	@mkdir -p $(@D)

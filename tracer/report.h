@@ -265,6 +265,7 @@ struct rpt_view {
 	char **notes; size_t nnotes;	/* VT_EV_ERROR messages, capped */
 	char **routes; size_t nroutes;	/* "LIB: route, detail", capped */
 	const char *start_argv;		/* vgpu-run's own command line */
+	const char *series;		/* a rotated trace: which part this is */
 	struct rpt_export_table *tables; size_t ntables;	/* by first ask */
 	struct rpt_sim_note *sim_notes; size_t nsim_notes;	/* distinct */
 	uint64_t sim_notes_dropped;

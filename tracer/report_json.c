@@ -224,6 +224,8 @@ void rpt_write_json(FILE *f, const struct rpt_view *v)
 	kv_str(f, "end", ends[v->end], true);
 	kv_str(f, "end_message", v->end == VT_READ_EOF ? NULL : v->end_msg, true);
 	kv_str(f, "command", v->start_argv, true);
+	if (v->series)
+		kv_str(f, "series", v->series, true);
 	fprintf(f, ",\"realtime_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64
 		",\"lossy\":%s,\"dropped\":%" PRIu64 "}", v->realtime_ns,
 		v->duration_ns, v->lossy ? "true" : "false", v->drops);

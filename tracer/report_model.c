@@ -115,6 +115,7 @@ struct rpt_model {
 	struct vec notes;
 	struct vec routes;	/* distinct interposer route notes */
 	char *start_argv;
+	char *series;
 	const struct rpt_sink *sink;
 };
 
@@ -858,6 +859,8 @@ static void on_event(struct rpt_model *m, const struct vt_rec_hdr *h)
 			x->nnp_ignored = true;
 		if (s1 && (!strcmp(s0, "route") || !strcmp(s0, "inline-refused")))
 			add_route(m, s0, s1);
+		if (s1 && !strcmp(s0, "trace-series") && !m->series)
+			m->series = rpt_strdup(s1);
 		if (s1 && !strcmp(s0, "parent")) {
 			struct rpt_process *p = proc_get(m, e->pid, ns);
 			if (p)
@@ -1092,6 +1095,7 @@ void rpt_model_view(const struct rpt_model *m, struct rpt_view *v)
 	v->routes = (char **)m->routes.v;
 	v->nroutes = m->routes.n;
 	v->start_argv = m->start_argv;
+	v->series = m->series;
 	v->probes = m->probes;
 	v->tables = (struct rpt_export_table *)m->tables;
 	v->ntables = m->ntables;
@@ -1235,6 +1239,7 @@ void rpt_model_free(struct rpt_model *m)
 		free(m->routes.v[i]);
 	free(m->routes.v);
 	free(m->start_argv);
+	free(m->series);
 	for (size_t i = 0; i < m->nsim_notes; i++)
 		free(m->sim_notes[i].text);
 	free(m);

@@ -101,6 +101,8 @@ static void write_header(FILE *f, const struct rpt_view *v)
 		when, dur, v->records, v->bytes);
 	if (v->start_argv)
 		fprintf(f, "command: %s\n", vis(v->start_argv));
+	if (v->series)
+		fprintf(f, "series: %s\n", vis(v->series));
 	if (v->end == VT_READ_EOF)
 		fprintf(f, "trace complete (end record present)%s%s\n",
 			*v->end_msg ? "; warning: " : "", vis(v->end_msg));
