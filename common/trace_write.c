@@ -29,7 +29,7 @@
 /* A compressed trace ends a frame after this much input: what a failure
  * loses at most, and a reset of the window far apart enough not to cost
  * ratio. */
-#define FRAME_BYTES (1u << 20)
+#define FRAME_BYTES (1u << 18)
 /* Records kept for the next file of a rotated series; past this a new
  * file lacks the newest thread names and call sites (said in its note). */
 #define CONTEXT_MAX (16u << 20)

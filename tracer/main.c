@@ -77,7 +77,8 @@ static void usage(FILE *f)
 "      --backend [API=]VALUE  sim, passthrough or a handler library PATH\n"
 "                          (PATH alone: the APIs whose entry points it exports)\n"
 "      --real-lib [API=]PATH  the real NVIDIA library for passthrough\n"
-"      --no-default-rules  do not read the shipped default.rules\n"
+"      --no-default-rules  do not read the shipped default.rules nor\n"
+"                          " VGPU_RULES_D "/*.rules\n"
 "      --lossy             let trace rings drop records instead of waiting\n"
 "      --trace-syscalls    record opens, ioctls, mmaps of /dev/nvidia*\n"
 "      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
@@ -274,6 +275,13 @@ int main(int argc, char **argv)
 				 "%s/../share/vgpu-run/rules/default.rules", dir);
 		if (access(path, R_OK) == 0 &&
 		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
+			fprintf(stderr, "vgpu-run: %s\n", err);
+			return 2;
+		}
+		/* The site's own rules, after the shipped ones. */
+		const char *env_dir = getenv("VGPU_RULES_DIR");
+		if (rules_parse_dir(&s.rules, env_dir ? env_dir : VGPU_RULES_D,
+				    err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
 			return 2;
 		}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "out_file.h"
+#include "rules.h"
 #include "trace_out.h"
 
 #define MAX_FILES_LIMIT 1000
@@ -49,26 +50,6 @@ static int bad(const char *name, const char *arg, const char *why)
 	return -1;
 }
 
-/* "64K", "100M", "2G", "4096": bytes (powers of 1024). */
-static int parse_size(const char *arg, unsigned long long *out_bytes)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *arg == '-')
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end || v > (~0ull >> shift))
-		return -1;
-	*out_bytes = v << shift;
-	return 0;
-}
-
 static int parse_owner(const char *arg)
 {
 	struct passwd *pw = getpwnam(arg);
@@ -95,7 +76,7 @@ int trace_out_option(const char *name, const char *arg)
 		return 0;
 	}
 	if (!strcmp(name, "max-size")) {
-		if (parse_size(arg, &out.max_size))
+		if (rules_parse_size(arg, &out.max_size))
 			return bad(name, arg, "expected a size in bytes, with "
 				   "an optional K, M or G");
 		if (out.max_size < MIN_SIZE)
