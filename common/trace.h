@@ -75,14 +75,23 @@ struct vt_codec {
 			enum vt_codec_mode mode,
 			int (*emit)(struct vt_writer *w, const void *p, size_t n));
 	void (*reset)(void *st);	/* drop a half-made frame */
+	/* One whole frame of n bytes at p into dst (cap bytes), apart from
+	 * the stream (which may be stuck after a failed write): its size,
+	 * or 0. */
+	size_t (*frame)(const void *p, size_t n, void *dst, size_t cap);
 	void (*free)(void *st);
 };
 /* Before anything reaches the file (right after vt_writer_fdopen): every
- * byte from the file header on goes through codec.  The writer owns st. */
+ * byte from the file header on goes through codec.  The writer owns st.
+ * A frame ends, at a record boundary, once frame_in_max bytes went in or
+ * frame_out_max came out: what a failure loses at most, the ends far
+ * enough apart not to cost ratio (or a multithreaded codec its
+ * parallelism: an end waits for all its work). */
 int vt_writer_set_codec(struct vt_writer *w, const struct vt_codec *codec,
-			void *st);
-/* zstd at level (trace_zstd.c); 0 or -errno. */
-int vt_writer_compress_zstd(struct vt_writer *w, int level);
+			void *st, uint64_t frame_in_max, uint64_t frame_out_max);
+/* zstd at level (trace_zstd.c), compressing in `workers` threads of its
+ * own (0: in the caller's, the drain's); 0 or -errno. */
+int vt_writer_compress_zstd(struct vt_writer *w, int level, int workers);
 
 /* Rotation: once the file holds max_bytes (as written, compressed or
  * not), at the next record boundary the writer ends it (END record) and

@@ -5,8 +5,8 @@
  * marked VT_END_LOST, so a reader names the cause instead of guessing.
  *
  * With a codec (compression) the boundaries a failure can cut back to are
- * the ends of the codec's frames, one every FRAME_BYTES of records; the
- * trailer then goes in a frame of its own.  With rotation (trace.h) the
+ * the ends of the codec's frames, one every so many bytes in or out (the
+ * codec says how many); the trailer then goes in a frame of its own.  With rotation (trace.h) the
  * records that give later ones their meaning are kept in memory
  * (CONTEXT_MAX at most) and written again at the top of every new file. */
 #include <errno.h>
@@ -26,10 +26,6 @@
 /* The older fallback boundary is at least this far before the newer:
  * cutting back to it frees room for the trailer on a full disk. */
 #define CHECKPOINT_GAP (1u << 16)
-/* A compressed trace ends a frame after this much input: what a failure
- * loses at most, and a reset of the window far apart enough not to cost
- * ratio. */
-#define FRAME_BYTES (1u << 18)
 /* Records kept for the next file of a rotated series; past this a new
  * file lacks the newest thread names and call sites (said in its note). */
 #define CONTEXT_MAX (16u << 20)
@@ -57,6 +53,8 @@ struct vt_writer {
 	void *codec_st;
 	int frame_open;		/* the codec holds records of an unended frame */
 	uint64_t frame_in;	/* bytes handed to the current frame */
+	uint64_t frame_off;	/* where it starts in the file */
+	uint64_t frame_in_max, frame_out_max;
 	/* rotation */
 	uint64_t max_bytes;	/* 0: one file */
 	int (*next)(void *arg, unsigned part, int *fd);
@@ -95,7 +93,9 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t at)
 	return 0;
 }
 
-static int emit_quiet(struct vt_writer *w, const void *p, size_t n)
+/* The codec's output.  A failure is only passed back: the trailer that
+ * lost() writes needs the codec, which is busy until it returns. */
+static int codec_emit(struct vt_writer *w, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 	while (n) {
@@ -106,6 +106,7 @@ static int emit_quiet(struct vt_writer *w, const void *p, size_t n)
 			return k < 0 ? -errno : -EIO;
 		c += k;
 		n -= (size_t)k;
+		w->off += (uint64_t)k;
 	}
 	return 0;
 }
@@ -115,15 +116,17 @@ static int emit_quiet(struct vt_writer *w, const void *p, size_t n)
 static int codec_trailer(struct vt_writer *w, struct boundary b,
 			 const void *rec, size_t n)
 {
-	w->codec->reset(w->codec_st);
-	if (lseek(w->fd, (off_t)b.off, SEEK_SET) < 0)
+	unsigned char in[sizeof(w->hdr) + 512], out[1024];
+	size_t len = 0;
+	if (b.off == 0) {
+		memcpy(in, &w->hdr, sizeof(w->hdr));
+		len = sizeof(w->hdr);
+	}
+	if (n > sizeof(in) - len)
 		return -1;
-	if (b.off == 0 && w->codec->compress(w->codec_st, w, &w->hdr,
-					     sizeof(w->hdr), VT_CODEC_CONTINUE,
-					     emit_quiet))
-		return -1;
-	return w->codec->compress(w->codec_st, w, rec, n, VT_CODEC_END,
-				  emit_quiet) ? -1 : 0;
+	memcpy(in + len, rec, n);
+	size_t k = w->codec->frame(in, len + n, out, sizeof(out));
+	return k ? pwrite_all(w->fd, out, k, b.off) : -1;
 }
 
 /* Cuts the file back to b and writes the trailer there.  Returns 0 when
@@ -203,7 +206,7 @@ static int raw_write(struct vt_writer *w, const void *p, size_t n)
 static int codec_run(struct vt_writer *w, const void *p, size_t n,
 		     enum vt_codec_mode mode)
 {
-	int rc = w->codec->compress(w->codec_st, w, p, n, mode, raw_write);
+	int rc = w->codec->compress(w->codec_st, w, p, n, mode, codec_emit);
 	if (rc && !w->err)
 		lost(w, rc);
 	if (!w->err) {
@@ -225,6 +228,7 @@ static void end_frame(struct vt_writer *w)
 	if (w->codec && !w->err && w->frame_open) {
 		codec_run(w, NULL, 0, VT_CODEC_END);
 		w->frame_in = 0;
+		w->frame_off = w->off;
 	}
 }
 
@@ -233,7 +237,8 @@ static void mark_safe(struct vt_writer *w)
 {
 	if (w->err || w->used || w->in_record)
 		return;
-	if (w->codec && w->frame_in >= FRAME_BYTES)
+	if (w->codec && (w->frame_in >= w->frame_in_max ||
+			 w->off - w->frame_off >= w->frame_out_max))
 		end_frame(w);
 	if (w->frame_open)
 		return;
@@ -264,12 +269,14 @@ int vt_writer_flush(struct vt_writer *w)
 }
 
 int vt_writer_set_codec(struct vt_writer *w, const struct vt_codec *codec,
-			void *st)
+			void *st, uint64_t frame_in_max, uint64_t frame_out_max)
 {
 	if (w->off || w->codec)
 		return -EBUSY;
 	w->codec = codec;
 	w->codec_st = st;
+	w->frame_in_max = frame_in_max;
+	w->frame_out_max = frame_out_max;
 	return 0;
 }
 
@@ -404,7 +411,7 @@ static void rotate(struct vt_writer *w)
 	w->records = 0;
 	w->off = 0;
 	w->safe = w->cp = w->cp_next = (struct boundary){ 0, 0 };
-	w->frame_in = 0;
+	w->frame_in = w->frame_off = 0;
 	if (w->codec)
 		w->codec->reset(w->codec_st);
 	/* The first file's header: every part keeps the run's time origin

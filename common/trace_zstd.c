@@ -4,6 +4,7 @@
  * programs that never compress (the interposer libraries, the fuzzers)
  * do not link libzstd. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 #include "trace.h"
 
 /* ---- writer ---- */
+
+/* Work handed to one compression thread at a time (zstd's smallest). */
+#define MT_JOB_BYTES (512u << 10)
 
 struct zw {
 	ZSTD_CCtx *cctx;
@@ -50,6 +54,12 @@ static void zw_reset(void *st)
 	ZSTD_CCtx_reset(((struct zw *)st)->cctx, ZSTD_reset_session_only);
 }
 
+static size_t zw_frame(const void *p, size_t n, void *dst, size_t cap)
+{
+	size_t k = ZSTD_compress(dst, cap, p, n, 1);
+	return ZSTD_isError(k) ? 0 : k;
+}
+
 static void zw_free(void *st)
 {
 	struct zw *z = st;
@@ -60,10 +70,11 @@ static void zw_free(void *st)
 static const struct vt_codec zstd_codec = {
 	.compress = zw_compress,
 	.reset = zw_reset,
+	.frame = zw_frame,
 	.free = zw_free,
 };
 
-int vt_writer_compress_zstd(struct vt_writer *w, int level)
+int vt_writer_compress_zstd(struct vt_writer *w, int level, int workers)
 {
 	size_t cap = ZSTD_CStreamOutSize();
 	struct zw *z = malloc(sizeof(*z) + cap);
@@ -80,7 +91,20 @@ int vt_writer_compress_zstd(struct vt_writer *w, int level)
 		zw_free(z);
 		return -EINVAL;
 	}
-	int rc = vt_writer_set_codec(w, &zstd_codec, z);
+	/* A libzstd without threads refuses: it compresses in the drain. */
+	if (workers > 0 &&
+	    (ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers,
+						 workers)) ||
+	     ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_jobSize,
+						 MT_JOB_BYTES))))
+		workers = 0;
+	/* In the drain: a frame every 256 KiB of records.  With workers a
+	 * frame's end waits for all of them, so frames are longer, bounded
+	 * by what they wrote. */
+	int rc = workers ? vt_writer_set_codec(w, &zstd_codec, z, 64u << 20,
+					       1u << 20) :
+			   vt_writer_set_codec(w, &zstd_codec, z, 256u << 10,
+					       UINT64_MAX);
 	if (rc)
 		zw_free(z);
 	return rc;

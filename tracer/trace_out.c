@@ -20,10 +20,20 @@
 
 #define MAX_FILES_LIMIT 1000
 #define MIN_SIZE (16u << 10)
-/* Fast enough that the drain keeps up with a program that does nothing
- * but traced calls (bench/trace_compress.sh), at most a few points of
- * ratio below level 1. */
+/* zstd -1: about 20x on call records (bench/trace_compress.sh). */
 #define ZSTD_LEVEL 1
+
+/* Compression threads beside the drain: where cores are to spare, a
+ * program that does nothing but traced calls (and so runs at its drain's
+ * pace) does not wait for the compressor too.  A small machine
+ * compresses in the drain itself. */
+static int zstd_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 4)
+		return 0;
+	return n >= 16 ? 4 : (int)(n / 4);
+}
 
 static struct {
 	bool compress;
@@ -308,7 +318,7 @@ struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 		o.fd = -1;
 	outf_close(&o);
 	if (!rc && (out.compress || ends_with(expanded, ".zst")))
-		rc = vt_writer_compress_zstd(w, ZSTD_LEVEL);
+		rc = vt_writer_compress_zstd(w, ZSTD_LEVEL, zstd_workers());
 	if (rc) {
 		fprintf(stderr, "vgpu-run: %s: %s\n", expanded, strerror(-rc));
 		vt_writer_close(w);
