@@ -266,6 +266,14 @@ static void set_path(const char *name)
 		snprintf(out.path, sizeof(out.path), "%s/%s", out.dir, name);
 }
 
+/* vgpu-run stopped before the program existed: no trace under a hidden
+ * name stays behind. */
+static void drop_unnamed(void)
+{
+	if (out.tmp && out.leaf_pattern)
+		unlinkat(out.dirfd, out.tmp, 0);
+}
+
 struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 				 int *readback)
 {
@@ -309,6 +317,8 @@ struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 	/* Until the pid is known the file has its hidden name: a %p name
 	 * never stands for a file that is not that process's. */
 	o.tmp = NULL;
+	if (has_pid)
+		atexit(drop_unnamed);
 	set_path(has_pid ? out.tmp : out.name);
 	*path = out.path;
 	*readback = o.special ? -1 : fcntl(o.fd, F_DUPFD_CLOEXEC, 0);
