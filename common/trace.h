@@ -101,12 +101,12 @@ int vt_writer_compress_zstd(struct vt_writer *w, int level, int workers);
  * then the records that give later ones their meaning (function tables,
  * the clock, threads, call sites, the start and spawn events), then a
  * note event "trace-series" saying which part it is and what came
- * before.  A failure of next ends the trace like a write error. */
+ * before.  A plain file ends at most one record past max_bytes; a
+ * compressed one may pass it by what the compressor still held.  A
+ * failure of next ends the trace like a write error. */
 void vt_writer_set_rotate(struct vt_writer *w, uint64_t max_bytes,
 			  int (*next)(void *arg, unsigned part, int *fd),
 			  void *arg);
-/* Files begun so far after the first. */
-unsigned vt_writer_rotations(const struct vt_writer *w);
 
 
 /* ---- reader ---- */

@@ -6,9 +6,10 @@
  *
  * With a codec (compression) the boundaries a failure can cut back to are
  * the ends of the codec's frames, one every so many bytes in or out (the
- * codec says how many); the trailer then goes in a frame of its own.  With rotation (trace.h) the
- * records that give later ones their meaning are kept in memory
- * (CONTEXT_MAX at most) and written again at the top of every new file. */
+ * codec says how many); the trailer then goes in a frame of its own.
+ * With rotation (trace.h) the records that give later ones their meaning
+ * are kept in memory (CONTEXT_MAX at most) and written again at the top
+ * of every new file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -449,11 +450,6 @@ void vt_writer_set_rotate(struct vt_writer *w, uint64_t max_bytes,
 		series_note(w);
 }
 
-unsigned vt_writer_rotations(const struct vt_writer *w)
-{
-	return w->part;
-}
-
 struct vt_writer *vt_writer_fdopen(int fd, uint32_t file_flags)
 {
 	struct vt_writer *w = calloc(1, sizeof(*w));
@@ -540,9 +536,10 @@ static size_t fit_before_limit(struct vt_writer *w, const unsigned char *p,
 int vt_write_records(struct vt_writer *w, const void *p, size_t n,
 		     uint64_t count)
 {
-	/* A series keeps to its size: a run that would pass the limit is
-	 * written in two, the file changing between them. */
-	if (w->max_bytes && !w->rotating && !w->err &&
+	/* A plain series keeps to its size: a run that would pass the limit
+	 * is written in two, the file changing between them.  (What a run
+	 * compresses to is known only once written.) */
+	if (w->max_bytes && !w->codec && !w->rotating && !w->err &&
 	    w->off + w->used + n > w->max_bytes) {
 		uint64_t k;
 		size_t first = fit_before_limit(w, p, n, &k);
