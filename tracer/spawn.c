@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,19 @@ void supervisor_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
+/* The supervisor holds descriptors for the whole tree (ring sets, kept
+ * thread handles, served-file pools), far past a default soft limit of
+ * 1024; the program keeps the limit it was given (a raised one breaks
+ * select()), so this is done after the fork. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 int spawn_program(struct supervisor *s)
 {
 	int sv[2];
@@ -108,6 +122,7 @@ int spawn_program(struct supervisor *s)
 		child(s, sv[1], &old);
 	}
 	close(sv[1]);
+	raise_fd_limit();
 	s->child = pid;
 	int status;
 	s->listener = recv_fd(sv[0], &status);
