@@ -57,8 +57,11 @@ cc_test "$T/nv" "$T/nv.c" -L"$T/stub" -l:libnvidia-ml.so.1
 rm -rf "$T/stub"
 cc_test "$T/vt_dump" "$VGPU_ROOT/tests/tools/vt_dump.c" \
 	"$VGPU_ROOT/common/trace_read.c"
-note() { "$T/vt_dump" "$1" | awk -F'\t' -v k="$2" '$1 == "event" &&
-	$2 == "note" && $7 == k { print $8 }'; }
+# The backend of API $2 in trace $1, from the route note that the report
+# shows: "API API: backend PATH (WHY, RULE)".
+note() { "$T/vt_dump" "$1" | awk -F'\t' -v k="$2 API: backend " '
+	$1 == "event" && $2 == "note" && $7 == "route" && index($8, k) == 1 {
+		v = substr($8, length(k) + 1); sub(/ \([^()]*\)$/, "", v); print v }'; }
 
 # 1. The driver-only library as --backend PATH: the driver is the handler,
 # the runtime the default, and the program's printf of an error's name
