@@ -82,6 +82,24 @@ static void usage(FILE *f)
 "vgpu-run is refused even with --force.\n");
 }
 
+/* Every refusal before the program starts: the line that said what is
+ * wrong came first (as coreutils and strace do). */
+static int refused(void)
+{
+	fprintf(stderr, "Try 'vgpu-run --help' for more information.\n");
+	return 2;
+}
+
+/* An option that names a file: "" would only fail later, by a stranger
+ * message (or, for a report, after the program ran). */
+static int need_file_name(const char *opt, const char *arg)
+{
+	if (*arg)
+		return 0;
+	fprintf(stderr, "vgpu-run: %s: empty file name\n", opt);
+	return -1;
+}
+
 /* Where @lib/ and the shipped rules live: beside our own binary, so a
  * build tree and an installed tree work the same way. */
 static char *self_dir(void)
@@ -180,20 +198,34 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 {
 	int c;
 	char err[512];
+	/* getopt's own messages start with argv[0]: ours, not the path we
+	 * were run by. */
+	char *self = argv[0];
+	argv[0] = "vgpu-run";
 	while ((c = getopt_long(argc, argv, "+o:vch", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': s->opt.trace_path = optarg; break;
+		case 'o':
+			if (need_file_name("-o", optarg))
+				return -1;
+			s->opt.trace_path = optarg;
+			break;
 		case 'v': s->opt.verbose++; break;
 		case 'c': s->opt.summary = true; break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_VERSION: printf("vgpu-run %s\n", VGPU_VERSION); exit(0);
 		case OPT_FORCE: s->opt.force = true; break;
-		case OPT_REPORT: s->opt.report_path = optarg; break;
+		case OPT_REPORT:
+			if (need_file_name("--report", optarg))
+				return -1;
+			s->opt.report_path = optarg;
+			break;
 		case OPT_NO_DEFAULT: s->opt.no_default_rules = true; break;
 		case OPT_LOSSY: s->opt.lossy = true; break;
 		case OPT_TRACE_SYSCALLS: s->opt.trace_syscalls = true; break;
 		case OPT_TRACE_EXPORT: s->opt.trace_export_tables = true; break;
 		case OPT_RULES:
+			if (need_file_name("--rules", optarg))
+				return -1;
 			if (rules_parse_file(&s->rules, optarg, err, sizeof(err))) {
 				fprintf(stderr, "vgpu-run: %s\n", err);
 				return -1;
@@ -227,14 +259,14 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 					     optarg))
 				return -1;
 			break;
-		default:
-			usage(stderr);
+		default:	/* getopt said which option */
 			return -1;
 		}
 	}
+	argv[0] = self;
 	if (optind >= argc) {
-		fprintf(stderr, "vgpu-run: no program given\n");
-		usage(stderr);
+		fprintf(stderr, "vgpu-run: no program given: vgpu-run "
+			"[OPTIONS] -- PROGRAM [ARGS...]\n");
 		return -1;
 	}
 	s->opt.argv = argv + optind;
@@ -249,7 +281,7 @@ int main(int argc, char **argv)
 	static struct supervisor s = { .listener = -1 };
 	s.root = geteuid() == 0;
 	if (parse_args(&s, argc, argv))
-		return 2;
+		return refused();
 	char *dir = self_dir();
 	const char *env_libdir = getenv("VGPU_LIBDIR");
 	if (env_libdir) {
@@ -271,20 +303,22 @@ int main(int argc, char **argv)
 		if (access(path, R_OK) == 0 &&
 		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
-			return 2;
+			return refused();
 		}
 	}
 	free(dir);
 	char err[1024];
 	if (!s.libdir || served_files_open(&s, err, sizeof(err))) {
 		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
-		return 2;
+		return refused();
 	}
+	if (interposer_check(&s))
+		return refused();
 	/* The report file is made now, before the program runs: at exit its
 	 * name may be the program's (a link it planted), our descriptor not. */
 	FILE *report = NULL;
 	if (s.opt.report_path && !(report = rpt_create_output(s.opt.report_path)))
-		return 2;
+		return refused();
 	/* -c and --report read a trace when the program ends; without -o
 	 * that trace is an unlinked temporary file, read back through
 	 * /proc/self/fd. */
@@ -308,7 +342,7 @@ int main(int argc, char **argv)
 	} else if (s.opt.trace_path) {
 		int rfd = -1;
 		if (!(s.trace = open_trace(&s, &rfd)))
-			return 2;
+			return refused();
 		if (rfd >= 0)
 			snprintf(tmp_trace, sizeof(tmp_trace), "/proc/self/fd/%d", rfd);
 	}
@@ -319,11 +353,11 @@ int main(int argc, char **argv)
 		/* A trace that cannot take its first record (-o /dev/full, a
 		 * full disk) stops us before the program runs. */
 		if (vt_writer_flush(s.trace))
-			return 2;
+			return refused();
 	}
 	reserved_builtin_init();
 	if (interposer_init(&s))
-		return 2;
+		return refused();
 	if (spawn_program(&s))
 		return 1;
 	/* Threads start after the fork: a fork while one held a lock

@@ -135,12 +135,21 @@ int spawn_program(struct supervisor *s)
 	}
 	filter_tune_listener(s->listener);
 	s->nnp = status == -1;
+	/* Root without the capability is a container or a service that
+	 * dropped it: being root already, it needs the capability granted,
+	 * not advice to become root. */
 	if (s->nnp)
-		fprintf(stderr, "vgpu-run: warning: not running with "
-			"CAP_SYS_ADMIN, so the filter needs no_new_privs: "
-			"set-uid programs in the tree (sudo, snap-confine) run "
-			"without their privileges. Run vgpu-run as root to "
-			"keep them.\n");
+		fprintf(stderr, "vgpu-run: warning: %s, so the seccomp filter "
+			"set no_new_privs: set-uid programs in the tree (sudo, "
+			"snap-confine) run without their privileges. To keep "
+			"them, %s; or accept no_new_privs.\n",
+			s->root ? "running as root without CAP_SYS_ADMIN (a "
+			"container or a service that dropped it)" :
+			"not running with CAP_SYS_ADMIN",
+			s->root ? "grant CAP_SYS_ADMIN (docker/podman run "
+			"--cap-add SYS_ADMIN, systemd AmbientCapabilities="
+			"CAP_SYS_ADMIN)" : "run vgpu-run as root (sudo "
+			"vgpu-run ...) or with CAP_SYS_ADMIN");
 	const char *strs[] = { s->opt.argv[0] };
 	event(s, VT_EV_SPAWN, pid, 0, s->nnp, 1, strs);
 	return 0;
