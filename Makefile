@@ -111,7 +111,7 @@ endif
 # before need-deps could install the packages that provide them.
 all: need-deps
 	@$(MAKE) --no-print-directory build-all
-	@echo "vgpu-run $(VERSION) is built in $(BUILD)/.  Next: make demo (the simulated GPU), make check (the tests) or make install"
+	$(if $(filter-out all,$(MAKECMDGOALS)),,@echo "vgpu-run $(VERSION) is built in $(BUILD)/.  Next: make demo (the simulated GPU), make check (the tests) or make install")
 
 # Objects: one rule for all code; EXE objects and SO objects differ only
 # in the sanitizer set, so each tree has its own.

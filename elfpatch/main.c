@@ -462,10 +462,13 @@ int main(int argc, char **argv)
 		case O_UNDO: o.undo = true; break;
 		case O_VER: o.verify = true; break;
 		case 'v': o.verbose = true; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); free(o.ops); return 0;
 		case 'V':
-		case O_VERSION: printf("vgpu-elfpatch %s\n", VGPU_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case O_VERSION:
+			printf("vgpu-elfpatch %s\n", VGPU_VERSION);
+			free(o.ops);
+			return 0;
+		default: usage(stderr); free(o.ops); return 2;
 		}
 	}
 	if (optind >= argc || (!o.nops && !o.undo)) {

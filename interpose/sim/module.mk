@@ -71,8 +71,9 @@ $(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/interpose
 	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
 	  -Wl,-rpath,'$$ORIGIN' -o $@ $(filter %.o,$^) -ldl -lpthread
 
+SIM_CUDART_MAJORS := 12 13
 SIM_LIBS := $(SIM_DIR)/libcuda.so.1 $(SIM_DIR)/libnvidia-ml.so.1 \
-            $(SIM_DIR)/libcudart.so.12 $(SIM_DIR)/libcudart.so.13
+            $(patsubst %,$(SIM_DIR)/libcudart.so.%,$(SIM_CUDART_MAJORS))
 
 # Test clients (tests/clients/), built with the project so `make demo`
 # and the tests share them.
@@ -88,7 +89,7 @@ ALL_TARGETS += $(SIM_LIBS) $(BIN)/vgpu-devquery $(BIN)/vgpu-ollama-probe
 
 # The runtime's objects and version scripts are made through pattern
 # rules only: kept, or make deletes them and relinks the runtime each time.
-.SECONDARY: $(foreach m,12 13,$(OBJ)/so/interpose/sim/cudart$(m).o \
+.SECONDARY: $(foreach m,$(SIM_CUDART_MAJORS),$(OBJ)/so/interpose/sim/cudart$(m).o \
 	$(OBJ)/so/interpose/sim/cudart$(m).map) $(OBJ)/so/interpose/sim/rt_function.o
 
 # The sim libraries keep their real names, so they get a directory of
