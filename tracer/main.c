@@ -2,20 +2,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "install_dirs.h"
 #include "out_file.h"
 #include "report.h"
 #include "supervisor.h"
-
-#ifndef VGPU_VERSION
-#define VGPU_VERSION "0.1"
-#endif
+#include "vgpu_config.h"
 
 /* Exit status when the trace could not be written (EX_IOERR). */
 #define EXIT_TRACE_LOST 74
@@ -72,7 +69,7 @@ static void usage(FILE *f)
 "      --trace-syscalls    record opens, ioctls, mmaps of /dev/nvidia*\n"
 "      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
 "  -h, --help              this text\n"
-"      --version           print the version\n"
+"  -V, --version           print the version\n"
 "\n"
 "Exit status: the program's (128+N when signal N killed it); 2 when\n"
 "vgpu-run cannot start it (bad option or rule, the trace cannot be\n"
@@ -98,18 +95,6 @@ static int need_file_name(const char *opt, const char *arg)
 		return 0;
 	fprintf(stderr, "vgpu-run: %s: empty file name\n", opt);
 	return -1;
-}
-
-/* Where @lib/ and the shipped rules live: beside our own binary, so a
- * build tree and an installed tree work the same way. */
-static char *self_dir(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return strdup(".");
-	buf[n] = 0;
-	return strdup(dirname(buf));
 }
 
 static int add_rule_text(struct ruleset *rs, const char *origin,
@@ -202,7 +187,7 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 	 * were run by. */
 	char *self = argv[0];
 	argv[0] = "vgpu-run";
-	while ((c = getopt_long(argc, argv, "+o:vch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:vchV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (need_file_name("-o", optarg))
@@ -212,6 +197,7 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 		case 'v': s->opt.verbose++; break;
 		case 'c': s->opt.summary = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V':
 		case OPT_VERSION: printf("vgpu-run %s\n", VGPU_VERSION); exit(0);
 		case OPT_FORCE: s->opt.force = true; break;
 		case OPT_REPORT:
@@ -282,31 +268,25 @@ int main(int argc, char **argv)
 	s.root = geteuid() == 0;
 	if (parse_args(&s, argc, argv))
 		return refused();
-	char *dir = self_dir();
 	const char *env_libdir = getenv("VGPU_LIBDIR");
-	if (env_libdir) {
-		s.libdir = strdup(env_libdir);
-	} else {
-		size_t n = strlen(dir) + 16;
-		s.libdir = malloc(n);
-		if (s.libdir)
-			snprintf(s.libdir, n, "%s/../lib/vgpu", dir);
-	}
+	s.libdir = env_libdir ? strdup(env_libdir) : install_dir(INSTALL_PKGLIBDIR);
 	if (!s.opt.no_default_rules) {
 		char path[PATH_MAX], err[512];
 		const char *env_rules = getenv("VGPU_DEFAULT_RULES");
 		snprintf(path, sizeof(path), "%s",
 			 env_rules ? env_rules : "");
-		if (!env_rules)
-			snprintf(path, sizeof(path),
-				 "%s/../share/vgpu-run/rules/default.rules", dir);
+		if (!env_rules) {
+			char *data = install_dir(INSTALL_PKGDATADIR);
+			snprintf(path, sizeof(path), "%s/rules/default.rules",
+				 data ? data : "");
+			free(data);
+		}
 		if (access(path, R_OK) == 0 &&
 		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
 			return refused();
 		}
 	}
-	free(dir);
 	char err[1024];
 	if (!s.libdir || served_files_open(&s, err, sizeof(err))) {
 		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
