@@ -2,8 +2,9 @@
 BENCH_DIR := $(BUILD)/bench
 $(BENCH_DIR)/notify_bare: bench/notify_bare.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -o $@ $< $(SECCOMP_LIBS)
+	$(call say,CC,$@)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE $(CPPFLAGS) $(LDFLAGS) \
+	  -o $@ $< $(SECCOMP_LIBS)
 $(BENCH_DIR)/openloop: bench/openloop.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+	$(call say,CC,$@)$(CC) -std=gnu11 -O2 $(WARN) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 ALL_TARGETS += $(BENCH_DIR)/notify_bare $(BENCH_DIR)/openloop

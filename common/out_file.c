@@ -427,9 +427,12 @@ int open_regular_bounded(const char *path, size_t max_bytes, int nofollow,
 				  errno == ELOOP && nofollow ?
 				  "is a symbolic link" : strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	int unknown = fstat(fd, &st);
+	if (unknown || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail_errno(EINVAL, err, errlen, "%s: %s", path,
+		bool dir = !unknown && S_ISDIR(st.st_mode);
+		return fail_errno(dir ? EISDIR : EINVAL, err, errlen, "%s: %s",
+				  path, dir ? "is a directory" :
 				  "not a regular file");
 	}
 	if ((unsigned long long)st.st_size > max_bytes) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cuda_names.h"
 #include "rules.h"
 
 enum val_type { V_STR, V_INT, V_SIZE, V_NAME };
@@ -16,6 +17,7 @@ struct key_spec {
 
 struct kind_spec {
 	const char *keyword;
+	const char *form;		/* what a line looks like, for messages */
 	unsigned min_words, max_words;	/* positional words */
 	int any_key;			/* backend/real-lib: API=... keys */
 	const struct key_spec *keys;	/* NULL-terminated, when !any_key */
@@ -37,12 +39,21 @@ static const struct key_spec inject_keys[] = {
 };
 
 static const struct kind_spec kinds[RULE_KIND_MAX] = {
-	[RULE_REDIRECT] = { "redirect", 2, 2, 0, (const struct key_spec[]){ { NULL, 0 } } },
-	[RULE_BACKEND] = { "backend", 0, 1, 1, NULL },
-	[RULE_REAL_LIB] = { "real-lib", 0, 0, 1, NULL },
-	[RULE_DEVICE] = { "device", 0, 0, 0, device_keys },
-	[RULE_SIM] = { "sim", 0, 0, 0, sim_keys },
-	[RULE_INJECT] = { "inject", 1, 1, 0, inject_keys },
+	[RULE_REDIRECT] = { "redirect", "redirect PATTERN PATH (redirect "
+			    "libcuda.so.1 /opt/vgpu/libcuda.so.1)", 2, 2, 0,
+			    (const struct key_spec[]){ { NULL, 0 } } },
+	[RULE_BACKEND] = { "backend", "backend [API=]VALUE (backend sim, "
+			   "backend cuda=/opt/vgpu/libcuda.so.1)", 0, 1, 1, NULL },
+	[RULE_REAL_LIB] = { "real-lib", "real-lib API=PATH (real-lib "
+			    "cuda=/usr/lib/x86_64-linux-gnu/libcuda.so.1)",
+			    0, 0, 1, NULL },
+	[RULE_DEVICE] = { "device", "device KEY=VALUE ... (device "
+			  "memory=80GiB)", 0, 0, 0, device_keys },
+	[RULE_SIM] = { "sim", "sim KEY=VALUE (sim launch=noop)", 0, 0, 0,
+		       sim_keys },
+	[RULE_INJECT] = { "inject", "inject FUNC error=NAME [when=N] [every=N] "
+			  "(inject cuMemAlloc_v2 error=CUDA_ERROR_OUT_OF_MEMORY)",
+			  1, 1, 0, inject_keys },
 };
 
 static const char *const apis[] = { "cuda", "cudart", "cudart12", "cudart13",
@@ -169,14 +180,71 @@ static int is_api(const char *s)
 	return 0;
 }
 
+/* A backend is one of the two names or a file: a word without a '/' that
+ * is neither (--backend simm) is a misspelt name, not a library. */
+static int check_backend(const char *v, const char *name, unsigned line,
+			 char *err, size_t errlen)
+{
+	if (!strcmp(v, "sim") || !strcmp(v, "passthrough") || strchr(v, '/'))
+		return 0;
+	return fail(err, errlen, name, line, "unknown backend '%s': sim, "
+		    "passthrough or the path of a handler library (with a "
+		    "'/': ./%s)", v, v);
+}
+
+/* The API a function belongs to, by its name; codes are the API's own
+ * (a runtime name given for a driver function would inject a different
+ * error than the one named). */
+static const struct {
+	const char *func_prefix, *code_prefix, *type, *example;
+} code_families[] = {
+	{ "nvml", "NVML_", "nvmlReturn_t", "NVML_ERROR_NOT_SUPPORTED" },
+	{ "cuda", "cuda", "cudaError_t", "cudaErrorMemoryAllocation" },
+	{ "__cuda", "cuda", "cudaError_t", "cudaErrorMemoryAllocation" },
+	{ "cu", "CUDA_", "CUresult", "CUDA_ERROR_OUT_OF_MEMORY" },
+};
+
+static int check_inject(const struct rule *r, const char *name,
+			unsigned line, char *err, size_t errlen)
+{
+	const char *func = r->words[0];
+	size_t f = 0, nf = sizeof(code_families) / sizeof(code_families[0]);
+	while (f < nf && strncmp(func, code_families[f].func_prefix,
+				 strlen(code_families[f].func_prefix)))
+		f++;
+	for (const char *p = func; f < nf && *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			f = nf;
+	if (f == nf)
+		return fail(err, errlen, name, line, "inject: '%s' is not a "
+			    "CUDA driver (cu...), runtime (cuda...) or NVML "
+			    "(nvml...) function name", func);
+	const char *e = rule_get(r, "error");
+	if (!e)
+		return fail(err, errlen, name, line, "inject %s: error= is "
+			    "missing: write %s", func, kinds[RULE_INJECT].form);
+	int code;
+	if (isdigit((unsigned char)*e))
+		return 0;	/* a decimal number, checked as V_NAME */
+	if (strncmp(e, code_families[f].code_prefix,
+		    strlen(code_families[f].code_prefix)) ||
+	    cuda_code_by_name(e, &code))
+		return fail(err, errlen, name, line, "inject %s: error=%s: "
+			    "not a %s name (%s, ...) or a decimal number",
+			    func, e, code_families[f].type,
+			    code_families[f].example);
+	return 0;
+}
+
 static int finish_rule(struct rule *r, const struct kind_spec *ks,
 		       const char *name, unsigned line, char *err,
 		       size_t errlen)
 {
 	if (r->nwords < ks->min_words || r->nwords > ks->max_words)
 		return fail(err, errlen, name, line,
-			    "%s takes %u to %u words before KEY=VALUE, got %u",
-			    ks->keyword, ks->min_words, ks->max_words, r->nwords);
+			    "%s: expected %s, got %u word%s%s", ks->keyword,
+			    ks->form, r->nwords, r->nwords == 1 ? "" : "s",
+			    r->kind == RULE_REDIRECT ? "" : " before KEY=VALUE");
 	for (unsigned i = 0; i < r->nkv; i++) {
 		const struct rule_kv *kv = &r->kv[i];
 		if (ks->any_key) {
@@ -187,6 +255,9 @@ static int finish_rule(struct rule *r, const struct kind_spec *ks,
 			if (!*kv->val)
 				return fail(err, errlen, name, line,
 					    "empty value for %s", kv->key);
+			if (r->kind == RULE_BACKEND &&
+			    check_backend(kv->val, name, line, err, errlen))
+				return -1;
 			continue;
 		}
 		const struct key_spec *k = ks->keys;
@@ -202,10 +273,16 @@ static int finish_rule(struct rule *r, const struct kind_spec *ks,
 	}
 	if (r->kind == RULE_BACKEND && r->nwords + r->nkv == 0)
 		return fail(err, errlen, name, line,
-			    "backend needs a value: sim, passthrough or a path");
+			    "backend needs a value: write %s", ks->form);
+	if (r->kind == RULE_BACKEND && r->nwords &&
+	    check_backend(r->words[0], name, line, err, errlen))
+		return -1;
+	if (r->kind == RULE_INJECT &&
+	    check_inject(r, name, line, err, errlen))
+		return -1;
 	if (r->kind == RULE_REAL_LIB && r->nkv == 0)
 		return fail(err, errlen, name, line,
-			    "real-lib needs API=PATH");
+			    "real-lib needs API=PATH: write %s", ks->form);
 	if (r->kind == RULE_REDIRECT) {
 		const char *pat = r->words[0];
 		if (!strncmp(pat, "soname:", 7)) {

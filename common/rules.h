@@ -69,12 +69,6 @@ int rules_parse_file(struct ruleset *rs, const char *path, char *err,
  * Errors name DIR, FILE or FILE:LINE. */
 int rules_parse_dir(struct ruleset *rs, const char *dir, char *err,
 		    size_t errlen);
-/* Where the site's rules live: SYSCONFDIR/vgpu-run/rules.d, read after
- * the shipped defaults (the build sets VGPU_SYSCONFDIR). */
-#ifndef VGPU_SYSCONFDIR
-#define VGPU_SYSCONFDIR "/etc"
-#endif
-#define VGPU_RULES_D VGPU_SYSCONFDIR "/vgpu-run/rules.d"
 void rules_free(struct ruleset *rs);
 
 const char *rule_get(const struct rule *r, const char *key);

@@ -17,6 +17,7 @@
 #include "edit.h"
 #include "journal.h"
 #include "verify.h"
+#include "vgpu_config.h"
 
 enum op_kind { OP_PRINT_NEEDED, OP_PRINT_SONAME, OP_PRINT_RPATH,
 	       OP_PRINT_INTERP, OP_CUDA, OP_REPLACE, OP_ADD, OP_REMOVE,
@@ -27,7 +28,7 @@ struct op { enum op_kind kind; const char *a, *b; };
 struct opts {
 	struct op *ops;
 	size_t nops;
-	bool force_rpath, dry_run, undo, no_journal, verify;
+	bool force_rpath, dry_run, undo, no_journal, verify, verbose;
 	const char *journal;
 };
 
@@ -56,7 +57,10 @@ static void usage(FILE *f)
 "  --no-journal            do not keep a journal\n"
 "  --undo                  restore the bytes the journal recorded\n"
 "  --verify                after an edit, ask ld.so to load the file\n"
-"  -h, --help              this text\n");
+"  -v, --verbose           say what an edit, --undo or --verify did (silent\n"
+"                          on success otherwise, as patchelf)\n"
+"  -h, --help              this text\n"
+"  -V, --version           print the version\n");
 }
 
 static void errf(const char *path, const char *fmt, ...)
@@ -120,7 +124,8 @@ static int undo_file(const struct opts *o, const char *path, const char *pfx)
 		rc = 0;
 	if (!rc) {
 		unlink(jp);
-		printf("%srestored %zu bytes in %zu ranges from %s\n", pfx,
+		if (o->verbose)
+			printf("%srestored %zu bytes in %zu ranges from %s\n", pfx,
 		       ranges_bytes(&rs), rs.n, jp);
 	}
 	if (fd >= 0)
@@ -337,8 +342,12 @@ static int process(const struct opts *o, const char *path, const char *pfx)
 		rc = 1;
 		goto out;
 	}
-	for (size_t i = 0; i < ed.nnotes; i++)
+	/* --dry-run is asked for this text; a real edit says it with -v. */
+	bool say = o->verbose || o->dry_run;
+	for (size_t i = 0; say && i < ed.nnotes; i++)
 		printf("%s%s\n", pfx, ed.notes[i]);
+	if (!rs.n && !say)
+		goto out;
 	if (o->dry_run || !rs.n) {
 		ranges_print(stdout, pfx, &rs);
 		printf("%s%s %zu bytes in %zu ranges\n", pfx,
@@ -356,8 +365,11 @@ static int process(const struct opts *o, const char *path, const char *pfx)
 		rc = 1;
 		goto out;
 	}
-	ranges_print(stdout, pfx, &rs);
-	printf("%schanged %zu bytes in %zu ranges\n", pfx, ranges_bytes(&rs), rs.n);
+	if (o->verbose) {
+		ranges_print(stdout, pfx, &rs);
+		printf("%schanged %zu bytes in %zu ranges\n", pfx,
+		       ranges_bytes(&rs), rs.n);
+	}
 	if (o->verify) {
 		const char *interp = im.interp;
 		/* Libraries have none: use the one this program runs under. */
@@ -378,7 +390,7 @@ static int process(const struct opts *o, const char *path, const char *pfx)
 		}
 		/* im.interp points into the old mapping, which the write may
 		 * have changed: PT_INTERP is never edited, so it still holds. */
-		if (!*interp || verify_with_loader(path, interp, pfx))
+		if (!*interp || verify_with_loader(path, interp, pfx, o->verbose))
 			rc = 1;
 	}
 out:
@@ -395,7 +407,7 @@ out:
 int main(int argc, char **argv)
 {
 	enum { O_PN = 256, O_PS, O_PR, O_PI, O_CU, O_RN, O_AN, O_XN, O_SS, O_SR,
-	       O_FR, O_DRY, O_J, O_NJ, O_UNDO, O_VER };
+	       O_FR, O_DRY, O_J, O_NJ, O_UNDO, O_VER, O_VERSION };
 	static const struct option lo[] = {
 		{ "print-needed", no_argument, 0, O_PN },
 		{ "print-soname", no_argument, 0, O_PS },
@@ -413,7 +425,9 @@ int main(int argc, char **argv)
 		{ "no-journal", no_argument, 0, O_NJ },
 		{ "undo", no_argument, 0, O_UNDO },
 		{ "verify", no_argument, 0, O_VER },
+		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, O_VERSION },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o = { 0 };
@@ -421,7 +435,7 @@ int main(int argc, char **argv)
 	if (!o.ops)
 		return 2;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvV", lo, NULL)) != -1) {
 		struct op *op = &o.ops[o.nops];
 		switch (c) {
 		case O_PN: op->kind = OP_PRINT_NEEDED; o.nops++; break;
@@ -447,8 +461,14 @@ int main(int argc, char **argv)
 		case O_NJ: o.no_journal = true; break;
 		case O_UNDO: o.undo = true; break;
 		case O_VER: o.verify = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'v': o.verbose = true; break;
+		case 'h': usage(stdout); free(o.ops); return 0;
+		case 'V':
+		case O_VERSION:
+			printf("vgpu-elfpatch %s\n", VGPU_VERSION);
+			free(o.ops);
+			return 0;
+		default: usage(stderr); free(o.ops); return 2;
 		}
 	}
 	if (optind >= argc || (!o.nops && !o.undo)) {

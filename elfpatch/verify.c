@@ -89,7 +89,8 @@ char *view_of_edit(const struct edit *ed)
 		    static_digest(ed->im), edit_str_fn, ed);
 }
 
-int verify_with_loader(const char *path, const char *interp, const char *prefix)
+int verify_with_loader(const char *path, const char *interp, const char *prefix,
+		       bool verbose)
 {
 	int pipefd[2];
 	if (pipe(pipefd))
@@ -116,31 +117,52 @@ int verify_with_loader(const char *path, const char *interp, const char *prefix)
 	env[k++] = "LD_TRACE_LOADED_OBJECTS=1";
 	env[k++] = "LD_WARN=yes";
 	env[k++] = "LD_BIND_NOW=1";
-	char *argv[] = { (char *)interp, (char *)path, NULL };
+	/* ld.so searches the library path for a name without a slash: the
+	 * file named here is the one to check. */
+	char *file = NULL;
+	if (asprintf(&file, "%s%s", strchr(path, '/') ? "" : "./", path) < 0) {
+		free(env);
+		return -1;
+	}
+	char *argv[] = { (char *)interp, file, NULL };
 	pid_t pid;
 	int rc = posix_spawn(&pid, interp, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
+	free(file);
 	close(pipefd[1]);
 	if (rc) {
 		close(pipefd[0]);
-		printf("%scannot run %s: %s\n", prefix, interp, strerror(rc));
+		fprintf(stderr, "%scannot run %s: %s\n", prefix, interp, strerror(rc));
 		return -1;
 	}
+	char *said = NULL;
+	size_t said_len = 0;
+	FILE *out = open_memstream(&said, &said_len);
 	FILE *f = fdopen(pipefd[0], "r");
 	char line[4096];
-	int bad = 0;
+	int bad = !out || !f;
 	while (f && fgets(line, sizeof(line), f)) {
 		if (strstr(line, "not found") || strstr(line, "undefined symbol"))
 			bad = 1;
-		printf("%sld.so: %s", prefix, line);
+		if (out)
+			fprintf(out, "%sld.so: %s", prefix, line);
 	}
 	if (f)
 		fclose(f);
+	else
+		close(pipefd[0]);
 	int st;
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		bad = 1;
-	printf("%sld.so %s\n", prefix, bad ? "FAILED to load it" : "loads it and all its dependencies");
+	if (out) {
+		fprintf(out, "%sld.so %s\n", prefix,
+			bad ? "FAILED to load it" : "loads it and all its dependencies");
+		fclose(out);
+		if (bad || verbose)
+			fputs(said, bad ? stderr : stdout);
+	}
+	free(said);
 	return bad ? -1 : 0;
 }

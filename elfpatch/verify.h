@@ -13,9 +13,10 @@ char *view_of_image(const struct elf_image *im);
 char *view_of_edit(const struct edit *ed);
 
 /* Runs the file's interpreter (ours for a library) in ldd mode with
- * LD_BIND_NOW, prints what it says under prefix; 0 when every
- * dependency and symbol resolved. */
+ * LD_BIND_NOW; 0 when every dependency and symbol resolved.  What it
+ * says goes, under prefix, to stderr when it failed, to stdout when
+ * verbose, nowhere otherwise. */
 int verify_with_loader(const char *path, const char *interp,
-		       const char *prefix);
+		       const char *prefix, bool verbose);
 
 #endif

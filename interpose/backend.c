@@ -101,6 +101,16 @@ uint64_t vgpu_missing_value(uint32_t func)
 	return (uint64_t)(int64_t)vgpu_api.not_supported;
 }
 
+void vgpu_missing_outs(uint32_t func, const uint64_t *regs)
+{
+	unsigned reg = func < vgpu_nstatic ? vgpu_static_text_outs[func] : 0;
+	/* NULL asks the real function for an error, which the not-supported
+	 * code already is. */
+	if (reg && regs[reg - 1])
+		*(const char **)(uintptr_t)regs[reg - 1] =
+			vgpu_static_ret_texts[func];
+}
+
 void *vgpu_missing_stub(uint32_t func)
 {
 	unsigned kind = ret_kind(func);

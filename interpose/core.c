@@ -193,6 +193,8 @@ void *vgpu_enter(uint32_t slot, uint64_t *regs, void **retslot)
 	struct vgpu_slot *sl = slot_of(slot);
 	struct vgpu_thread *t = thread_self();
 	void *target = sl->target;
+	if (!target)
+		vgpu_missing_outs(sl->func, regs);
 	if (!t)
 		return target ? target : vgpu_missing_stub(sl->func);
 	uint16_t flags = t->depth ? VT_CALL_NESTED : 0;

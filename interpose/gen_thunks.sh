@@ -11,7 +11,7 @@
 #
 # Writes OUTDIR/API_thunks.S (one three-instruction thunk per name),
 # OUTDIR/API_table.c (names, thunk addresses, out-parameter specs, return
-# kinds) and OUTDIR/API.map (the version script that exports exactly the
+# kinds, text out-parameters) and OUTDIR/API.map (the version script that exports exactly the
 # names, and vgpu_trace_note).
 set -eu
 api=$1 node=$2 names=$3 decode=$4 out=$5
@@ -45,6 +45,9 @@ FILENAME == DEC {
 	spec = ""; nout = 0; reg = 0
 	for (i = 3; i <= NF && reg < 6; i++) {
 		if ($i ~ /^=/) continue
+		# A text handed back through a pointer (cuGetErrorName): a
+		# call the backend cannot answer still writes a valid one.
+		if ($i ~ /^>[^:]*:str\//) textout[$2] = reg
 		if ($i ~ /^>/ && nout < 4) {
 			w = $i; sub(/^.*\//, "", w)
 			if ($i !~ /\/[1248]$/) {
@@ -89,8 +92,12 @@ END {
 	print "const unsigned char vgpu_static_rets[] = {" > C
 	for (i = 0; i < count; i++)
 		printf "\t%s,\n", (names[i] in retkind) ? retkind[names[i]] : "VGPU_RET_CODE" > C
+	print "};\nconst unsigned char vgpu_static_text_outs[] = {" > C
+	for (i = 0; i < count; i++)
+		printf "\t%d,\n", (names[i] in textout) ? textout[names[i]] + 1 : 0 > C
 	print "};\nconst char *const vgpu_static_ret_texts[] = {" > C
-	for (i = 0; i < count; i++) if ((names[i] in retkind) && retkind[names[i]] == "VGPU_RET_TEXT")
+	for (i = 0; i < count; i++) if ((names[i] in textout) ||
+	    ((names[i] in retkind) && retkind[names[i]] == "VGPU_RET_TEXT"))
 		printf "\t[%d] = \"%s: not provided by the vgpu-run backend\",\n", i, names[i] > C
 	print "\t[" count "] = 0,\n};" > C
 

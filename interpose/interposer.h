@@ -33,7 +33,11 @@ enum vgpu_ret {
 	VGPU_RET_TEXT,		/* const char *: a text naming the problem */
 };
 extern const unsigned char vgpu_static_rets[] HIDDEN;	/* enum vgpu_ret */
-extern const char *const vgpu_static_ret_texts[] HIDDEN; /* for _TEXT */
+/* 1 + the argument register of a text out-parameter (api_decode.txt
+ * >NAME:str/8, cuGetErrorName's pStr), 0: none. */
+extern const unsigned char vgpu_static_text_outs[] HIDDEN;
+/* For _TEXT and for text out-parameters. */
+extern const char *const vgpu_static_ret_texts[] HIDDEN;
 
 /* ---- per API (api_*.c) ---- */
 struct vgpu_special {
@@ -97,6 +101,9 @@ HIDDEN void vgpu_backend_load(void);
  * returns a value of that type when no frame can carry one. */
 HIDDEN uint64_t vgpu_missing_value(uint32_t func);
 HIDDEN void *vgpu_missing_stub(uint32_t func);
+/* ...and what it writes through its out-parameters first (regs: the
+ * argument registers as the thunk saved them). */
+HIDDEN void vgpu_missing_outs(uint32_t func, const uint64_t *regs);
 HIDDEN extern char *vgpu_config_text;		/* rules text, or NULL */
 
 /* ring.c: producer side */

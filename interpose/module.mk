@@ -17,7 +17,7 @@ IP_CORE_OBJ := $(patsubst %.c,$(OBJ)/so/%.o,$(IP_CORE_SRC) $(IP_COMMON_SRC)) \
 
 $(OBJ)/so/interpose/%.o: interpose/%.S
 	@mkdir -p $(@D)
-	$(CC) -c $< -o $@
+	$(call say,AS,$*.o)$(CC) $(CPPFLAGS) -c $< -o $@
 
 # api  version-node  names-file
 IP_APIS := cuda cudart12 cudart13 nvml
@@ -42,19 +42,19 @@ define ip_lib
 $(IP_GEN)/$(1)_thunks.S $(IP_GEN)/$(1)_table.c $(IP_GEN)/$(1).map &: \
 		interpose/exports/$(1).txt interpose/gen_thunks.sh \
 		$(wildcard common/api_decode.txt)
-	interpose/gen_thunks.sh $(1) $(ip_node_$(1)) interpose/exports/$(1).txt \
+	$(call say,GEN,$(IP_GEN)/$(1)_*)interpose/gen_thunks.sh $(1) $(ip_node_$(1)) interpose/exports/$(1).txt \
 		$(IP_DECODE) $(IP_GEN)
 $(OBJ)/so/gen/$(1)_thunks.o: $(IP_GEN)/$(1)_thunks.S
 	@mkdir -p $$(@D)
-	$(CC) -c $$< -o $$@
+	$(call say,AS,gen/$(1)_thunks.o)$(CC) $(CPPFLAGS) -c $$< -o $$@
 $(OBJ)/so/gen/$(1)_table.o: $(IP_GEN)/$(1)_table.c interpose/interposer.h
 	@mkdir -p $$(@D)
-	$(CC) $(ALL_CFLAGS) $(SO_SAN) -Iinterpose -fvisibility=hidden -c $$< -o $$@
+	$(call say,CC [so],gen/$(1)_table.o)$(CC) $(ALL_CFLAGS) $(SO_SAN) -Iinterpose -fvisibility=hidden -c $$< -o $$@
 $(LIB)/libvgpu-$(1).so: $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \
 		$(IP_GEN)/$(1).map
 	@mkdir -p $$(@D)
-	$(CC) $(SO_SAN) -shared -Wl,-soname,$(ip_soname_$(1)) \
+	$(call say,LD,$$@)$(CC) $(SO_SAN) $(LDFLAGS) -shared -Wl,-soname,$(ip_soname_$(1)) \
 		-Wl,--version-script,$(IP_GEN)/$(1).map -Wl,-z,now \
 		-o $$@ $(IP_CORE_OBJ) $(OBJ)/so/interpose/api_$(1).o $(ip_got_$(1)) \
 		$(OBJ)/so/gen/$(1)_thunks.o $(OBJ)/so/gen/$(1)_table.o \

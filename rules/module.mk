@@ -5,7 +5,7 @@ RULES_OUT := $(patsubst rules/%,$(BUILD)/share/vgpu-run/rules/%,$(RULES_SRC))
 
 $(BUILD)/share/vgpu-run/rules/%.rules: rules/%.rules
 	@mkdir -p $(@D)
-	cp $< $@
+	$(call say,CP,$@)cp $< $@
 
 ALL_TARGETS += $(RULES_OUT)
 INSTALL_DATA += $(RULES_SRC)

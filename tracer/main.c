@@ -2,21 +2,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "install_dirs.h"
 #include "out_file.h"
 #include "report.h"
 #include "supervisor.h"
 #include "trace_out.h"
+#include "vgpu_config.h"
 
-#ifndef VGPU_VERSION
-#define VGPU_VERSION "0.1"
-#endif
+/* The site's rules, read after the shipped ones: SYSCONFDIR as built,
+ * never relative to the binary (a build tree reads the machine's). */
+#define RULES_D VGPU_PKGSYSCONFDIR "/rules.d"
 
 /* Exit status when the trace could not be written (EX_IOERR). */
 #define EXIT_TRACE_LOST 74
@@ -78,12 +79,12 @@ static void usage(FILE *f)
 "                          (PATH alone: the APIs whose entry points it exports)\n"
 "      --real-lib [API=]PATH  the real NVIDIA library for passthrough\n"
 "      --no-default-rules  do not read the shipped default.rules nor\n"
-"                          " VGPU_RULES_D "/*.rules\n"
+"                          " RULES_D "/*.rules\n"
 "      --lossy             let trace rings drop records instead of waiting\n"
 "      --trace-syscalls    record opens, ioctls, mmaps of /dev/nvidia*\n"
 "      --trace-export-tables  wrap cuGetExportTable slots in traced thunks\n"
 "  -h, --help              this text\n"
-"      --version           print the version\n"
+"  -V, --version           print the version\n"
 "\n"
 "Exit status: the program's (128+N when signal N killed it); 2 when\n"
 "vgpu-run cannot start it (bad option or rule, the trace cannot be\n"
@@ -93,16 +94,22 @@ static void usage(FILE *f)
 "vgpu-run is refused even with --force.\n");
 }
 
-/* Where @lib/ and the shipped rules live: beside our own binary, so a
- * build tree and an installed tree work the same way. */
-static char *self_dir(void)
+/* Every refusal before the program starts: the line that said what is
+ * wrong came first (as coreutils and strace do). */
+static int refused(void)
 {
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return strdup(".");
-	buf[n] = 0;
-	return strdup(dirname(buf));
+	fprintf(stderr, "Try 'vgpu-run --help' for more information.\n");
+	return 2;
+}
+
+/* An option that names a file: "" would only fail later, by a stranger
+ * message (or, for a report, after the program ran). */
+static int need_file_name(const char *opt, const char *arg)
+{
+	if (*arg)
+		return 0;
+	fprintf(stderr, "vgpu-run: %s: empty file name\n", opt);
+	return -1;
 }
 
 static int add_rule_text(struct ruleset *rs, const char *origin,
@@ -181,24 +188,39 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 {
 	int c, at;
 	char err[512];
-	while ((c = getopt_long(argc, argv, "+o:vch", longopts, &at)) != -1) {
+	/* getopt's own messages start with argv[0]: ours, not the path we
+	 * were run by. */
+	char *self = argv[0];
+	argv[0] = "vgpu-run";
+	while ((c = getopt_long(argc, argv, "+o:vchV", longopts, &at)) != -1) {
 		switch (c) {
 		case OPT_TRACE_OUT:
 			if (trace_out_option(longopts[at].name, optarg))
 				return -1;
 			break;
-		case 'o': s->opt.trace_path = optarg; break;
+		case 'o':
+			if (need_file_name("-o", optarg))
+				return -1;
+			s->opt.trace_path = optarg;
+			break;
 		case 'v': s->opt.verbose++; break;
 		case 'c': s->opt.summary = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V':
 		case OPT_VERSION: printf("vgpu-run %s\n", VGPU_VERSION); exit(0);
 		case OPT_FORCE: s->opt.force = true; break;
-		case OPT_REPORT: s->opt.report_path = optarg; break;
+		case OPT_REPORT:
+			if (need_file_name("--report", optarg))
+				return -1;
+			s->opt.report_path = optarg;
+			break;
 		case OPT_NO_DEFAULT: s->opt.no_default_rules = true; break;
 		case OPT_LOSSY: s->opt.lossy = true; break;
 		case OPT_TRACE_SYSCALLS: s->opt.trace_syscalls = true; break;
 		case OPT_TRACE_EXPORT: s->opt.trace_export_tables = true; break;
 		case OPT_RULES:
+			if (need_file_name("--rules", optarg))
+				return -1;
 			if (rules_parse_file(&s->rules, optarg, err, sizeof(err))) {
 				fprintf(stderr, "vgpu-run: %s\n", err);
 				return -1;
@@ -232,14 +254,14 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 					     optarg))
 				return -1;
 			break;
-		default:
-			usage(stderr);
+		default:	/* getopt said which option */
 			return -1;
 		}
 	}
+	argv[0] = self;
 	if (optind >= argc) {
-		fprintf(stderr, "vgpu-run: no program given\n");
-		usage(stderr);
+		fprintf(stderr, "vgpu-run: no program given: vgpu-run "
+			"[OPTIONS] -- PROGRAM [ARGS...]\n");
 		return -1;
 	}
 	s->opt.argv = argv + optind;
@@ -254,49 +276,45 @@ int main(int argc, char **argv)
 	static struct supervisor s = { .listener = -1 };
 	s.root = geteuid() == 0;
 	if (parse_args(&s, argc, argv))
-		return 2;
-	char *dir = self_dir();
+		return refused();
 	const char *env_libdir = getenv("VGPU_LIBDIR");
-	if (env_libdir) {
-		s.libdir = strdup(env_libdir);
-	} else {
-		size_t n = strlen(dir) + 16;
-		s.libdir = malloc(n);
-		if (s.libdir)
-			snprintf(s.libdir, n, "%s/../lib/vgpu", dir);
-	}
+	s.libdir = env_libdir ? strdup(env_libdir) : install_dir(INSTALL_PKGLIBDIR);
 	if (!s.opt.no_default_rules) {
 		char path[PATH_MAX], err[512];
 		const char *env_rules = getenv("VGPU_DEFAULT_RULES");
 		snprintf(path, sizeof(path), "%s",
 			 env_rules ? env_rules : "");
-		if (!env_rules)
-			snprintf(path, sizeof(path),
-				 "%s/../share/vgpu-run/rules/default.rules", dir);
+		if (!env_rules) {
+			char *data = install_dir(INSTALL_PKGDATADIR);
+			snprintf(path, sizeof(path), "%s/rules/default.rules",
+				 data ? data : "");
+			free(data);
+		}
 		if (access(path, R_OK) == 0 &&
 		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
-			return 2;
+			return refused();
 		}
 		/* The site's own rules, after the shipped ones. */
 		const char *env_dir = getenv("VGPU_RULES_DIR");
-		if (rules_parse_dir(&s.rules, env_dir ? env_dir : VGPU_RULES_D,
+		if (rules_parse_dir(&s.rules, env_dir ? env_dir : RULES_D,
 				    err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
-			return 2;
+			return refused();
 		}
 	}
-	free(dir);
 	char err[1024];
 	if (!s.libdir || served_files_open(&s, err, sizeof(err))) {
 		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
-		return 2;
+		return refused();
 	}
+	if (interposer_check(&s))
+		return refused();
 	/* The report file is made now, before the program runs: at exit its
 	 * name may be the program's (a link it planted), our descriptor not. */
 	FILE *report = NULL;
 	if (s.opt.report_path && !(report = rpt_create_output(s.opt.report_path)))
-		return 2;
+		return refused();
 	/* -c and --report read a trace when the program ends; without -o
 	 * that trace is an unlinked temporary file, read back through
 	 * /proc/self/fd. */
@@ -320,7 +338,7 @@ int main(int argc, char **argv)
 	} else if (s.opt.trace_path) {
 		int rfd = -1;
 		if (!(s.trace = open_trace(&s, &rfd)))
-			return 2;
+			return refused();
 		if (rfd >= 0)
 			snprintf(tmp_trace, sizeof(tmp_trace), "/proc/self/fd/%d", rfd);
 	}
@@ -331,11 +349,11 @@ int main(int argc, char **argv)
 		/* A trace that cannot take its first record (-o /dev/full, a
 		 * full disk) stops us before the program runs. */
 		if (vt_writer_flush(s.trace))
-			return 2;
+			return refused();
 	}
 	reserved_builtin_init();
 	if (interposer_init(&s))
-		return 2;
+		return refused();
 	if (spawn_program(&s))
 		return 1;
 	trace_out_started(s.child, &s.opt.trace_path);

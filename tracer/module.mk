@@ -8,7 +8,7 @@ TRACER_LIBS += $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
 
 $(BIN)/vgpu-run: $(TRACER_OBJ) $(COMMON_EXE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(EXE_SAN) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS) $(ELF_LIBS) $(TRACER_LIBS) -pthread
+	$(call say,LD,$@)$(CC) $(EXE_SAN) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS) $(ELF_LIBS) $(TRACER_LIBS) -pthread
 
 ALL_TARGETS += $(BIN)/vgpu-run
 INSTALL_BINS += $(BIN)/vgpu-run
@@ -18,7 +18,7 @@ INSTALL_BINS += $(BIN)/vgpu-run
 $(OBJ)/exe/tracer/report_decode.o: $(BUILD)/gen/api_decode.inc
 $(BUILD)/gen/api_decode.inc: common/api_decode.txt
 	@mkdir -p $(@D)
-	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $< >$@
+	$(call say,GEN,$@)sed -e 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $< >$@
 
 # `make fuzz [FUZZ_TIME=S]`: the report's trace-reader fuzz target, run for
 # S seconds (the test suite runs it for 10).

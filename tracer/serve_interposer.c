@@ -40,6 +40,7 @@ static const char *const files[B_MAX] = { "libcuda.so.1", "libcudart.so.12",
 					  "libnvidia-ml.so.1" };
 static char *backend_path[B_MAX];	/* resolved at start, NULL: none */
 static const char *backend_why[B_MAX];
+static const char *backend_origin[B_MAX];	/* the rule, or "default backend" */
 static int backend_fd[B_MAX] = { -1, -1, -1, -1 };	/* held (O_PATH) */
 static bool sim_by_default[B_MAX];	/* said on stderr at first use */
 
@@ -216,23 +217,22 @@ static bool host_has_driver(void)
 	return p != NULL;
 }
 
-/* The APIs a handler library given without API= backs: those whose
- * entry points it defines.  A runtime named by its SONAME backs only that
- * major version.  Returns a mask of 1 << B_*, or -1 (said on stderr). */
-static int exported_apis(struct supervisor *s, const struct rule *r,
-			 const char *path)
+/* The APIs a library backs: those whose entry points it defines (cuInit:
+ * cuda; cudaGetDeviceCount or cudaMalloc: the runtime its SONAME names,
+ * else both; nvmlInit_v2: nvml).  Returns a mask of 1 << B_*, or -1 with
+ * a message naming ORIGIN and PATH in err. */
+static int library_apis(struct supervisor *s, const char *origin,
+			const char *path, char *err, size_t errlen)
 {
 	enum { N_CUINIT, N_COUNT, N_MALLOC, N_NVML, N_MAX };
 	static const char *const names[N_MAX] = {
 		"cuInit", "cudaGetDeviceCount", "cudaMalloc", "nvmlInit_v2",
 	};
 	bool found[N_MAX] = { false };
-	char err[PATH_MAX + 256], soname[128] = "";
-	int held = held_file_open(r->origin, path, s->root, err, sizeof(err));
-	if (held < 0) {
-		fprintf(stderr, "vgpu-run: %s\n", err);
+	char soname[128] = "";
+	int held = held_file_open(origin, path, s->root, err, errlen);
+	if (held < 0)
 		return -1;
-	}
 	int fd = held_file_reopen(held);
 	held_file_close(held);
 	int rc = fd < 0 ? -1 : elf_find_exports(fd, names, N_MAX, found);
@@ -240,6 +240,11 @@ static int exported_apis(struct supervisor *s, const struct rule *r,
 		soname[0] = 0;
 	if (fd >= 0)
 		close(fd);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s: not a shared library (cannot "
+			 "read its dynamic symbols)", origin, path);
+		return -1;
+	}
 	int mask = 0;
 	if (found[N_CUINIT])
 		mask |= 1 << B_CUDA;
@@ -253,15 +258,99 @@ static int exported_apis(struct supervisor *s, const struct rule *r,
 	}
 	if (found[N_NVML])
 		mask |= 1 << B_NVML;
-	if (rc || !mask) {
-		fprintf(stderr, "vgpu-run: %s: backend %s: %s (say which API it "
-			"serves: --backend cuda=PATH, cudart=, nvml=)\n",
-			r->origin, path, rc ? "cannot read its dynamic symbols" :
-			"exports none of cuInit, cudaGetDeviceCount, cudaMalloc, "
-			"nvmlInit_v2");
-		return -1;
-	}
 	return mask;
+}
+
+/* The APIs a handler library given without API= backs (said on stderr
+ * when none or unreadable). */
+static int exported_apis(struct supervisor *s, const struct rule *r,
+			 const char *path)
+{
+	char err[PATH_MAX + 256];
+	int mask = library_apis(s, r->origin, path, err, sizeof(err));
+	if (mask < 0)
+		fprintf(stderr, "vgpu-run: %s\n", err);
+	else if (!mask)
+		fprintf(stderr, "vgpu-run: %s: backend %s: exports none of "
+			"cuInit, cudaGetDeviceCount, cudaMalloc, nvmlInit_v2 "
+			"(say which API it serves: --backend cuda=PATH, "
+			"cudart=, nvml=)\n", r->origin, path);
+	return mask > 0 ? mask : -1;
+}
+
+static int key_mask(const char *key)
+{
+	int mask = 0;
+	for (int a = 0; a < B_MAX; a++)
+		if (api_matches(key, a))
+			mask |= 1 << a;
+	return mask;
+}
+
+/* real-lib API=PATH names the real library of that API whether or not a
+ * passthrough backend uses it now: a file that is absent or exports none
+ * of the API's entry points is a mistake to say before the program runs,
+ * not a cuInit failure inside it. */
+static int check_real_libs(struct supervisor *s)
+{
+	for (size_t i = 0; i < s->rules.n; i++) {
+		const struct rule *r = &s->rules.v[i];
+		if (r->kind != RULE_REAL_LIB)
+			continue;
+		for (unsigned k = 0; k < r->nkv; k++) {
+			char err[PATH_MAX + 256];
+			const char *path = r->kv[k].val;
+			int mask = library_apis(s, r->origin, path, err,
+						sizeof(err));
+			if (mask < 0) {
+				fprintf(stderr, "vgpu-run: %s\n", err);
+				return -1;
+			}
+			if (!(mask & key_mask(r->kv[k].key))) {
+				fprintf(stderr, "vgpu-run: %s: real-lib %s=%s: "
+					"not a %s library (it exports none of "
+					"the API's entry points)\n", r->origin,
+					r->kv[k].key, path, r->kv[k].key);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* inject FUNC: a function of one of our libraries (the rule's parser
+ * checked its API prefix and error name; the export lists say whether
+ * the interposer can ever see a call of that name). */
+static int check_inject_names(struct supervisor *s)
+{
+	for (size_t i = 0; i < s->rules.n; i++) {
+		const struct rule *r = &s->rules.v[i];
+		if (r->kind != RULE_INJECT || !r->nwords)
+			continue;
+		const char *name = r->words[0];
+		bool found = false, readable = false;
+		for (int a = 0; a < B_MAX && !found; a++) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/libvgpu-%s.so",
+				 s->libdir, keys[a]);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (!elf_find_exports(fd, &name, 1, &found))
+				readable = true;
+			close(fd);
+		}
+		/* Without our libraries to ask (a partial install), the
+		 * name stays unchecked: the interposer is missing anyway. */
+		if (!found && readable) {
+			fprintf(stderr, "vgpu-run: %s: inject %s: no such "
+				"function in the CUDA driver, runtime or NVML "
+				"APIs that vgpu-run interposes\n", r->origin,
+				name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* One line (-v): which backend answers each API. */
@@ -301,8 +390,10 @@ static int hold_backend(struct supervisor *s, int a, bool chosen,
 	return -1;
 }
 
-int interposer_init(struct supervisor *s)
+int interposer_check(struct supervisor *s)
 {
+	if (check_real_libs(s) || check_inject_names(s))
+		return -1;
 	const char *value[B_MAX] = { 0 }, *origin[B_MAX] = { 0 };
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule *r = &s->rules.v[i];
@@ -363,10 +454,23 @@ int interposer_init(struct supervisor *s)
 		}
 		if (backend_path[a] && hold_backend(s, a, chosen, origin[a]))
 			return -1;
-		if (backend_fd[a] >= 0 && s->trace) {
-			const char *strs[] = { keys[a], backend_path[a] };
-			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
-		}
+		backend_origin[a] = origin[a];
+	}
+	return 0;
+}
+
+int interposer_init(struct supervisor *s)
+{
+	for (int a = 0; a < B_MAX && s->trace; a++) {
+		if (backend_fd[a] < 0)
+			continue;
+		/* The report lists these with the interposer's routes. */
+		char line[PATH_MAX + 128];
+		snprintf(line, sizeof(line), "%s API: backend %s (%s, %s)",
+			 keys[a], backend_path[a], backend_why[a],
+			 backend_origin[a]);
+		const char *route[] = { "route", line };
+		event(s, VT_EV_NOTE, 0, 0, 0, 2, route);
 	}
 	if (s->opt.verbose > 0)
 		say_backends();

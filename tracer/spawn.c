@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,19 @@ void supervisor_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
+/* The supervisor holds descriptors for the whole tree (ring sets, kept
+ * thread handles, served-file pools), far past a default soft limit of
+ * 1024; the program keeps the limit it was given (a raised one breaks
+ * select()), so this is done after the fork. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 int spawn_program(struct supervisor *s)
 {
 	int sv[2];
@@ -108,6 +122,7 @@ int spawn_program(struct supervisor *s)
 		child(s, sv[1], &old);
 	}
 	close(sv[1]);
+	raise_fd_limit();
 	s->child = pid;
 	int status;
 	s->listener = recv_fd(sv[0], &status);
@@ -120,12 +135,21 @@ int spawn_program(struct supervisor *s)
 	}
 	filter_tune_listener(s->listener);
 	s->nnp = status == -1;
+	/* Root without the capability is a container or a service that
+	 * dropped it: being root already, it needs the capability granted,
+	 * not advice to become root. */
 	if (s->nnp)
-		fprintf(stderr, "vgpu-run: warning: not running with "
-			"CAP_SYS_ADMIN, so the filter needs no_new_privs: "
-			"set-uid programs in the tree (sudo, snap-confine) run "
-			"without their privileges. Run vgpu-run as root to "
-			"keep them.\n");
+		fprintf(stderr, "vgpu-run: warning: %s, so the seccomp filter "
+			"set no_new_privs: set-uid programs in the tree (sudo, "
+			"snap-confine) run without their privileges. To keep "
+			"them, %s; or accept no_new_privs.\n",
+			s->root ? "running as root without CAP_SYS_ADMIN (a "
+			"container or a service that dropped it)" :
+			"not running with CAP_SYS_ADMIN",
+			s->root ? "grant CAP_SYS_ADMIN (docker/podman run "
+			"--cap-add SYS_ADMIN, systemd AmbientCapabilities="
+			"CAP_SYS_ADMIN)" : "run vgpu-run as root (sudo "
+			"vgpu-run ...) or with CAP_SYS_ADMIN");
 	const char *strs[] = { s->opt.argv[0] };
 	event(s, VT_EV_SPAWN, pid, 0, s->nnp, 1, strs);
 	return 0;

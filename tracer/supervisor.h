@@ -192,9 +192,12 @@ void event_at(struct supervisor *s, uint64_t ts_ns, uint32_t kind, pid_t tid,
 void trace_lock(void);
 void trace_unlock(void);
 
-/* serve_interposer.c: backends, trace rings and their drain.  init
- * before the program starts (returns -1 on a bad backend rule); finish
- * after it is gone, before the trace is closed. */
+/* serve_interposer.c: backends, trace rings and their drain.  check
+ * before any output file is made (returns -1, said on stderr, on a bad
+ * backend, real-lib or inject rule); init once the trace is open, before
+ * the program starts; finish after it is gone, before the trace is
+ * closed. */
+int interposer_check(struct supervisor *s);
 int interposer_init(struct supervisor *s);
 void interposer_finish(struct supervisor *s);
 

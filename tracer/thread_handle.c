@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,16 +85,24 @@ static void drop_locked(struct thread_handle *h)
 		close_handle(h);
 }
 
+/* Cleared for good when the kernel lacks PIDFD_GET_INFO (before 6.13)
+ * or thread pidfds (before 6.9): nothing is kept then. */
+static atomic_bool supported = true;
+
 static bool info(int pidfd, struct vgpu_pidfd_info *in)
 {
 	memset(in, 0, sizeof(*in));
-	return ioctl(pidfd, VGPU_PIDFD_GET_INFO, in) == 0;
+	if (ioctl(pidfd, VGPU_PIDFD_GET_INFO, in) == 0)
+		return true;
+	if (errno == ENOTTY || errno == EINVAL)
+		supported = false;
+	return false;
 }
 
 struct thread_handle *thread_handle_get(pid_t tid, uid_t *fsuid,
 					gid_t *fsgid)
 {
-	if (tid <= 0)
+	if (tid <= 0 || !supported)
 		return NULL;
 	size_t slot = (size_t)tid % SLOTS;
 	struct vgpu_pidfd_info in;
@@ -117,8 +126,11 @@ struct thread_handle *thread_handle_get(pid_t tid, uid_t *fsuid,
 		pthread_mutex_unlock(&lock);
 	}
 	int pfd = (int)syscall(SYS_pidfd_open, tid, VGPU_PIDFD_THREAD);
-	if (pfd < 0)
+	if (pfd < 0) {
+		if (errno == EINVAL)
+			supported = false;
 		return NULL;
+	}
 	if (!info(pfd, &in) || !(h = malloc(sizeof(*h)))) {
 		close(pfd);
 		return NULL;

@@ -36,12 +36,12 @@ SIM_LDFLAGS = $(SO_SAN) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
 
 $(SIM_DIR)/libcuda.so.1: $(call SIM_SO_OBJ,$(SIM_DRIVER_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $^ \
+	$(call say,LD,$@)$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $^ \
 	  $(ELF_LIBS) $(SIM_DECOMPRESS_LIBS) -ldl -lpthread
 
 $(SIM_DIR)/libnvidia-ml.so.1: $(call SIM_SO_OBJ,$(SIM_NVML_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libnvidia-ml.so.1 -o $@ $^ -ldl -lpthread
+	$(call say,LD,$@)$(CC) $(SIM_LDFLAGS) -Wl,-soname,libnvidia-ml.so.1 -o $@ $^ -ldl -lpthread
 
 # The runtime, once per major version: the source is shared and
 # CUDART_MAJOR picks the cudaDeviceProp layout and the version numbers.
@@ -53,7 +53,7 @@ $(OBJ)/so/interpose/sim/%.d: ;
 
 $(OBJ)/so/interpose/sim/cudart%.o: interpose/sim/cudart.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -DCUDART_MAJOR=$* \
+	$(call say,CC [so],interpose/sim/cudart$*.o)$(CC) $(ALL_CFLAGS) $(SO_SAN) -fvisibility=hidden -DCUDART_MAJOR=$* \
 	  -MMD -MP -c $< -o $@
 
 # The version script gives every export the version node NVIDIA's
@@ -61,37 +61,41 @@ $(OBJ)/so/interpose/sim/cudart%.o: interpose/sim/cudart.c
 # ours without "version not found" errors.
 $(OBJ)/so/interpose/sim/cudart%.map:
 	@mkdir -p $(@D)
-	printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
+	$(call say,GEN,$@)printf 'libcudart.so.%s {\n global: cuda*; __cuda*;\n local: *;\n};\n' $* > $@
 
 # rt_function.c is compiled once (no cudart prefix: the pattern above
 # would take it) and linked into both.
 $(SIM_DIR)/libcudart.so.%: $(OBJ)/so/interpose/sim/cudart%.o $(OBJ)/so/interpose/sim/rt_function.o $(OBJ)/so/common/cuda_names.o $(OBJ)/so/interpose/sim/cudart%.map
 	@mkdir -p $(@D)
-	$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
+	$(call say,LD,$@)$(CC) $(SIM_LDFLAGS) -Wl,-soname,libcudart.so.$* \
 	  -Wl,--version-script=$(OBJ)/so/interpose/sim/cudart$*.map \
 	  -Wl,-rpath,'$$ORIGIN' -o $@ $(filter %.o,$^) -ldl -lpthread
 
+SIM_CUDART_MAJORS := 12 13
 SIM_LIBS := $(SIM_DIR)/libcuda.so.1 $(SIM_DIR)/libnvidia-ml.so.1 \
-            $(SIM_DIR)/libcudart.so.12 $(SIM_DIR)/libcudart.so.13
+            $(patsubst %,$(SIM_DIR)/libcudart.so.%,$(SIM_CUDART_MAJORS))
 
 # Test clients (tests/clients/), built with the project so `make demo`
 # and the tests share them.
 $(BIN)/vgpu-devquery: tests/clients/devquery.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(EXE_SAN) -o $@ $< -ldl
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(EXE_SAN) $(LDFLAGS) -o $@ $< -ldl
 
 $(BIN)/vgpu-ollama-probe: tests/clients/ollama_probe.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(EXE_SAN) -o $@ $< -ldl
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(EXE_SAN) $(LDFLAGS) -o $@ $< -ldl
 
 ALL_TARGETS += $(SIM_LIBS) $(BIN)/vgpu-devquery $(BIN)/vgpu-ollama-probe
 
+# The runtime's objects and version scripts are made through pattern
+# rules only: kept, or make deletes them and relinks the runtime each time.
+.SECONDARY: $(foreach m,$(SIM_CUDART_MAJORS),$(OBJ)/so/interpose/sim/cudart$(m).o \
+	$(OBJ)/so/interpose/sim/cudart$(m).map) $(OBJ)/so/interpose/sim/rt_function.o
+
 # The sim libraries keep their real names, so they get a directory of
-# their own: PREFIX/lib/vgpu/sim, beside the interposer's.
-.PHONY: install-sim
-install: install-sim
-install-sim: $(SIM_LIBS)
-	install -d $(DESTDIR)$(PREFIX)/lib/vgpu/sim
-	install -m 0755 $(SIM_LIBS) $(DESTDIR)$(PREFIX)/lib/vgpu/sim/
+# their own: PKGLIBDIR/sim, beside the interposer's.  The test clients go
+# to PKGLIBEXECDIR: programs to check an install with, not for PATH.
+INSTALL_SIM_LIBS += $(SIM_LIBS)
+INSTALL_LIBEXEC += $(BIN)/vgpu-devquery $(BIN)/vgpu-ollama-probe
 
 endif

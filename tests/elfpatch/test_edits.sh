@@ -13,7 +13,7 @@ run_prog() { LD_BIND_NOW=1 LD_LIBRARY_PATH=$1 "$1/prog" 2>&1 | tr '\n' ' '; }
 edit_case() {
 	local name=$1 d=$2 file=$3 want=$4; shift 4
 	cp "$d/$file" "$d/$file.orig"
-	if ! out=$("$EP" "$@" "$d/$file" 2>&1); then
+	if ! out=$("$EP" -v "$@" "$d/$file" 2>&1); then
 		fail "$name" "edit failed: $out"; return
 	fi
 	local got
@@ -107,9 +107,26 @@ for ld in bfd lld gold; do
 	fi
 	"$EP" --undo "$d/prog" "$d/prog2" >/dev/null 2>&1
 	check "$ld: undo two files" cmp "$d/prog" "$d/prog2"
-	out=$(LD_LIBRARY_PATH=$d "$EP" --verify --replace-needed libvgfa.so libvgfb.so "$d/prog" 2>&1)
+	out=$(LD_LIBRARY_PATH=$d "$EP" -v --verify --replace-needed libvgfa.so libvgfb.so "$d/prog" 2>&1)
 	if [[ $out == *"loads it"* ]]; then pass "$ld: --verify"; else fail "$ld: --verify" "$out"; fi
 	out=$(LD_LIBRARY_PATH=$d "$EP" --verify --replace-needed libvgfb.so libvgzz.so "$d/prog" 2>&1)
 	if [[ $out == *"FAILED"* ]]; then pass "$ld: --verify reports a missing library"; else fail "$ld: --verify missing" "$out"; fi
 	"$EP" --undo "$d/prog" >/dev/null 2>&1
+	# As patchelf: a successful edit, undo or verify says nothing
+	# without -v (and the edit did happen).
+	out=$(LD_LIBRARY_PATH=$d "$EP" --verify --replace-needed libvgfa.so libvgfb.so "$d/prog" 2>&1)
+	expect_eq "$ld: silent edit" "$out:$("$EP" --print-needed "$d/prog" | head -n 1)" ":libvgfb.so"
+	out=$("$EP" --undo "$d/prog" 2>&1)
+	expect_eq "$ld: silent undo" "$out:$("$EP" --print-needed "$d/prog" | head -n 1)" ":libvgfa.so"
+	out=$("$EP" --undo "$d/prog" 2>&1)
+	if [[ $out == *"no journal"* ]]; then pass "$ld: a failed undo still says why"
+	else fail "$ld: a failed undo still says why" "$out"; fi
+	# --verify FILE without a slash checks that file, not whatever ld.so
+	# would find by that name on the library path (here a broken one).
+	mkdir -p "$d/decoy"
+	echo 'not ELF' >"$d/decoy/libvgfa.so"
+	out=$(cd "$d" && LD_LIBRARY_PATH=$d/decoy "$EP" -v --verify --set-soname libvgf.so libvgfa.so 2>&1)
+	if [[ $out == *"loads it"* ]]; then pass "$ld: --verify NAME is the file in ."
+	else fail "$ld: --verify NAME is the file in ." "$out"; fi
+	"$EP" --undo "$d/libvgfa.so" >/dev/null 2>&1
 done

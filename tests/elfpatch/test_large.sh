@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 }
 C
 cc_test "$T/load" "$T/load.c" -ldl
-out=$("$EP" --replace-needed librt.so.1 libvgrt.so "$lib" 2>&1) || fail "libcublasLt: replace-needed" "$out"
+out=$("$EP" -v --replace-needed librt.so.1 libvgrt.so "$lib" 2>&1) || fail "libcublasLt: replace-needed" "$out"
 expect_eq "libcublasLt: size unchanged" "$(stat -c %s "$lib")" "$(stat -c %s "$src")"
 reported=$(echo "$out" | while read -r w r _; do
 	[ "$w" = change ] || continue

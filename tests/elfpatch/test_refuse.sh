@@ -84,7 +84,7 @@ done
 
 # A journal that does not match the file is refused, not applied.
 cp "$d/prog" "$T/j"
-at=$("$EP" --replace-needed libvgfa.so libvgfb.so "$T/j" | awk '/^change /{print $2; exit}')
+at=$("$EP" -v --replace-needed libvgfa.so libvgfb.so "$T/j" | awk '/^change /{print $2; exit}')
 printf 'z' | dd of="$T/j" bs=1 seek=$((${at%+*})) conv=notrunc 2>/dev/null
 refuse "undo against a changed file" "$T/j" "neither its journaled old nor new" --undo
 echo "garbage" >"$T/j.vgpu-elfpatch"

@@ -43,7 +43,8 @@ C
 cc_test "$T/load" "$T/load.c" -ldl
 
 # refused NAME FILE ARGS...: vgpu-run ARGS refuses FILE before the program
-# runs (exit 2, one line on stderr naming FILE, no marker written).
+# runs (exit 2, one line on stderr naming FILE then the Try line, no marker
+# written).
 refused() {
 	local name=$1 file=$2; shift 2
 	rm -f "$T/ran"
@@ -55,7 +56,8 @@ refused() {
 	else
 		pass "${name}_program_not_started"
 	fi
-	if [ "$(wc -l <"$T/err")" = 1 ] && grep -qF "$file: refusing" "$T/err"; then
+	if [ "$(wc -l <"$T/err")" = 2 ] && head -n 1 "$T/err" | grep -qF "$file: refusing" &&
+	   [ "$(tail -n 1 "$T/err")" = "Try 'vgpu-run --help' for more information." ]; then
 		pass "${name}_one_line_naming_the_file"
 	else
 		fail "${name}_one_line_naming_the_file" "$(head -c 400 "$T/err")"

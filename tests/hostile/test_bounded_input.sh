@@ -18,7 +18,8 @@ bounded() {
 
 out=$(bounded "$BIN/vgpu-run" --no-default-rules --rules /dev/zero -- /bin/true 2>&1); rc=$?
 expect_rc "--rules /dev/zero: refused (exit 2)" "$rc" 2 "$out"
-if [[ $out == "vgpu-run: /dev/zero: not a regular file" ]]; then pass "--rules /dev/zero: one line naming the file"
+if [[ $out == "vgpu-run: /dev/zero: not a regular file
+Try 'vgpu-run --help' for more information." ]]; then pass "--rules /dev/zero: one line naming the file"
 else fail "--rules /dev/zero: one line naming the file" "$out"; fi
 
 mkfifo "$T/fifo"

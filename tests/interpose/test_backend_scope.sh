@@ -48,17 +48,39 @@ int main(void)
 	return 0;
 }
 C
+# A driver client: the driver hands an error's name and text back
+# through a pointer, which a program prints without looking at the code.
+cat >"$T/dn.c" <<'C'
+#include <stdio.h>
+int cuInit(unsigned flags);
+int cuGetErrorName(int e, const char **s);
+int cuGetErrorString(int e, const char **s);
+int main(void)
+{
+	/* Garbage where the answer goes, as an uninitialized pointer. */
+	const char *name = (const char *)0x321, *text = (const char *)0x321;
+	int rc = cuInit(0);
+	int rn = cuGetErrorName(rc, &name), rs = cuGetErrorString(rc, &text);
+	printf("cuInit %d; %d %s; %d %s\n", rc, rn, name, rs, text);
+	return 0;
+}
+C
 # Linked against stand-ins removed afterwards: vgpu-run serves the
 # interposer for the names.
 cp "$LIBDIR/libvgpu-cudart13.so" "$T/stub/libcudart.so.13"
 cp "$LIBDIR/libvgpu-nvml.so" "$T/stub/libnvidia-ml.so.1"
+cp "$LIBDIR/libvgpu-cuda.so" "$T/stub/libcuda.so.1"
 cc_test "$T/rt" "$T/rt.c" -L"$T/stub" -l:libcudart.so.13
 cc_test "$T/nv" "$T/nv.c" -L"$T/stub" -l:libnvidia-ml.so.1
+cc_test "$T/dn" "$T/dn.c" -L"$T/stub" -l:libcuda.so.1
 rm -rf "$T/stub"
 cc_test "$T/vt_dump" "$VGPU_ROOT/tests/tools/vt_dump.c" \
 	"$VGPU_ROOT/common/trace_read.c"
-note() { "$T/vt_dump" "$1" | awk -F'\t' -v k="$2" '$1 == "event" &&
-	$2 == "note" && $7 == k { print $8 }'; }
+# The backend of API $2 in trace $1, from the route note that the report
+# shows: "API API: backend PATH (WHY, RULE)".
+note() { "$T/vt_dump" "$1" | awk -F'\t' -v k="$2 API: backend " '
+	$1 == "event" && $2 == "note" && $7 == "route" && index($8, k) == 1 {
+		v = substr($8, length(k) + 1); sub(/ \([^()]*\)$/, "", v); print v }'; }
 
 # 1. The driver-only library as --backend PATH: the driver is the handler,
 # the runtime the default, and the program's printf of an error's name
@@ -79,6 +101,8 @@ if [ -n "$rtb" ] && [ "$rtb" != "$drv" ]; then
 else
 	fail trace_runtime_backend_is_the_default "cudart13 backend [$rtb]"
 fi
+check report_names_the_driver_backend grep -qxF \
+	"  cuda API: backend $drv (handler, --backend:1)" <("$run" report "$T/scope.trc")
 check verbose_line_names_each_api_backend grep -qE \
 	"^vgpu-run: backends: cuda=$drv, cudart12=[^,]+, cudart13=[^,]+, nvml=" \
 	"$T/scope.err"
@@ -104,6 +128,16 @@ rc=$?
 expect_eq missing_nvml_program_exit_status "$rc" 0
 check missing_nvml_code_and_text grep -qx \
 	'nvmlInit_v2 3: nvmlErrorString: not provided by the vgpu-run backend' <<<"$out"
+
+# The driver handler lacks cuGetErrorName and cuGetErrorString: both
+# still hand back a text through their pointer (the not-supported code
+# returned), never leave the caller's garbage to be printed.
+out=$(timeout 30 "$run" --backend "$drv" -- "$T/dn" 2>&1)
+rc=$?
+expect_eq missing_driver_text_program_exit_status "$rc" 0
+check missing_driver_error_name_written_through_pointer grep -qx \
+	'cuInit 0; 801 cuGetErrorName: not provided by the vgpu-run backend; 801 cuGetErrorString: not provided by the vgpu-run backend' \
+	<<<"$out"
 
 # 3. A runtime handler named libcudart.so.12 backs that runtime only.
 cat >"$T/rt12.c" <<'C'

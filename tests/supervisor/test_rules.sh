@@ -23,7 +23,7 @@ bad "unknown directive names file and line" "$T/a.rules:4: unknown directive 'fr
 printf 'redirect "libcuda.so.1 /bin/true\n' >"$T/b.rules"
 bad "unterminated quote" "$T/b.rules:1: unterminated quote" --rules "$T/b.rules"
 printf 'redirect libcuda.so.1\n' >"$T/c.rules"
-bad "missing redirect target" "$T/c.rules:1: redirect takes 2 to 2 words" --rules "$T/c.rules"
+bad "missing redirect target" "$T/c.rules:1: redirect: expected redirect PATTERN PATH" --rules "$T/c.rules"
 bad "relative redirect target" "--rule:1: redirect target 'x.so' must be an absolute path" --rule "redirect libcuda.so.1 x.so"
 bad "device key type" "--rule:1: device: memory=lots: expected a size" --rule "device memory=lots"
 bad "unknown device key" "--rule:1: device: unknown key 'colour'" --rule "device colour=red"
