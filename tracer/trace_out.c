@@ -207,9 +207,9 @@ static int ensure_dir(const char *path)
 	if (!stat(dir, &st) || errno != ENOENT)
 		return 0;
 	if (!out.owner_set) {
-		fprintf(stderr, "vgpu-run: -o %s: the directory %s does not "
-			"exist (create it, or give --trace-owner USER to have "
-			"it made, mode 0750, for the program's user)\n", path, dir);
+		fprintf(stderr, "vgpu-run: %s: %s (as root, --trace-owner "
+			"USER has %s made, mode 0750, for USER)\n", path,
+			strerror(ENOENT), dir);
 		return -1;
 	}
 	char err[1024];

@@ -76,7 +76,9 @@ refused unknown_option_two_lines "unrecognized option '--bogus'" --bogus
 refused unknown_short_option "invalid option -- 'x'" -x
 refused report_empty_name "--report: empty file name" --report ''
 refused trace_empty_name "-o: empty file name" -o ''
-refused trace_in_missing_directory "$T/none/app.vgpu: No such file or directory" \
+# (As root the line says how to have the directory made.)
+refused trace_in_missing_directory "$T/none/app.vgpu: No such file or directory$(is_root &&
+	echo " (as root, --trace-owner USER has $T/none made, mode 0750, for USER)")" \
 	-o "$T/none/app.vgpu"
 rm -f "$marker"
 timeout 30 "$run" >"$T/out" 2>"$T/err"

@@ -103,7 +103,7 @@ if is_root; then
 	nobody=$(id -u nobody 2>/dev/null || echo 65534)
 	nogroup=$(id -g nobody 2>/dev/null || echo 65534)
 	out=$(vrun -o "$T/svc/app.vgpu" -- touch "$T/ran" 2>&1); rc=$?
-	if [ "$rc" = 2 ] && [ ! -e "$T/ran" ] && [ ! -e "$T/svc" ] && [[ $out == *"$T/svc does not exist"*"--trace-owner"* ]]; then
+	if [ "$rc" = 2 ] && [ ! -e "$T/ran" ] && [ ! -e "$T/svc" ] && [[ $out == *"$T/svc/app.vgpu: No such file or directory (as root, --trace-owner USER has $T/svc made"* ]]; then
 		pass "as root, a missing directory without --trace-owner: refused, not made"
 	else fail "as root, a missing directory without --trace-owner: refused, not made" "exit $rc: $out"; fi
 	vrun -o "$T/svc/app-%p.vgpu" --trace-owner nobody -- true >/dev/null 2>"$T/err"; rc=$?
