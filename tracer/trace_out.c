@@ -306,7 +306,11 @@ struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 	out.name = strdup(o.name);
 	const char *leaf = strrchr(*path, '/');
 	out.leaf_pattern = has_pid ? strdup(leaf ? leaf + 1 : *path) : NULL;
-	out.tmp = has_pid && o.tmp ? strdup(o.tmp) : NULL;
+	/* Taken from o: until the pid is known the file has this hidden
+	 * name, so a %p name never stands for another process's trace. */
+	out.tmp = has_pid ? o.tmp : NULL;
+	if (has_pid)
+		o.tmp = NULL;
 	out.dirfd = fcntl(o.dirfd, F_DUPFD_CLOEXEC, 0);
 	if (!out.dir || !out.name || out.dirfd < 0 ||
 	    (has_pid && (!out.leaf_pattern || !out.tmp))) {
@@ -314,9 +318,6 @@ struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 		outf_close(&o);
 		return NULL;
 	}
-	/* Until the pid is known the file has its hidden name: a %p name
-	 * never stands for a file that is not that process's. */
-	o.tmp = NULL;
 	if (has_pid)
 		atexit(drop_unnamed);
 	set_path(has_pid ? out.tmp : out.name);
