@@ -4,7 +4,6 @@
  * the path's directories are renamed meanwhile. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
