@@ -54,6 +54,13 @@ if [ -z "$listed" ]; then
 	exit 0
 fi
 
+# The README's container recipe lists the same runtime packages.
+readme=$(sed -n '/^### A container image/,/^###* [^#]/p' "$VGPU_ROOT/README.md" |
+	sed -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*/ /;ba' -e '}' |
+	grep -oE 'apt-get install[^&;|]*' | sed 's/^apt-get install//' |
+	tr ' ' '\n' | grep -v '^-' | grep -v '^$' | sort -u)
+expect_eq dockerfile_readme_same_packages "$(echo $readme)" "$(echo $listed)"
+
 if [ "$VGPU_SAN" = 1 ]; then
 	skip dockerfile_runtime_packages "a sanitizer build links its runtimes; the image builds without"
 	exit 0
@@ -106,3 +113,4 @@ if [ -z "$missing$extra" ]; then
 else
 	fail dockerfile_runtime_packages "missing: [${missing% }] not linked: [${extra% }] (linked: $(echo $linked))"
 fi
+

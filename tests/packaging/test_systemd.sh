@@ -18,7 +18,7 @@ unit_value() {
 # ---- systemd's own check, offline: a root with ollama's unit (as its
 # install script writes it), stubs for the commands and systemd's units.
 if ! command -v systemd-analyze >/dev/null && is_root; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null 2>&1
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq systemd >/dev/null 2>&1
 fi
 if command -v systemd-analyze >/dev/null; then
 	R=$T/root
@@ -78,6 +78,12 @@ case $exec_start in
 *) fail systemd_trace_owner_is_user "--trace-owner is not User=$user: $exec_start" ;;
 esac
 
+# The README shows the same ExecStart.
+readme=$(sed -n '/^### ollama.service (systemd drop-in)/,/^###* [^#]/p' "$VGPU_ROOT/README.md" |
+	sed -e 's/^    //' -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*/ /;ba' -e '}' |
+	sed -n 's/^ExecStart=\(..*\)/\1/p' | tail -n 1)
+expect_eq systemd_readme_same_execstart "$readme" "$exec_start"
+
 # ---- run the ExecStart line as systemd would (root: "+"), with the
 # paths moved into the test's directory, the service user replaced by
 # nobody and ollama by a stand-in that records who it runs as.
@@ -91,7 +97,8 @@ if ! "$BIN/vgpu-run" --help 2>&1 | grep -q -- --trace-owner; then
 fi
 svc_user=nobody
 svc_group=$(id -gn nobody)
-mkdir -p "$T/out" && chmod 777 "$T/out"
+# /var/log exists; LogsDirectory= (or --trace-owner) makes the rest.
+mkdir -p "$T/out" "$T/log" && chmod 777 "$T/out"
 cat >"$T/ollama" <<EOF2
 #!/bin/sh
 echo "\$\$ \$(id -u) \$(id -g) \$*" >>"$T/out/runs"

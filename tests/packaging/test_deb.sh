@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# debian/: dpkg-buildpackage turns a copy of the tree into a .deb that
+# lintian finds no error in, that carries the binaries, libraries, rules,
+# man pages and completion, and that installs with its dependencies into
+# a fresh Debian root (debootstrap --variant=minbase), where the
+# installed /usr/bin/vgpu-run serves the simulated GPU to a CUDA client.
+# The root is cached in $VGPU_BUILD/deb-root-cache.tar: the first run
+# downloads it (about a minute), later ones unpack it in seconds.
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$VGPU_SAN" = 1 ]; then
+	skip deb "the package builds its own tree from source; a sanitizer build adds nothing here"
+	exit 0
+fi
+if ! is_root; then
+	skip deb "needs root (build dependencies, debootstrap, chroot)"
+	exit 0
+fi
+
+phase_start=$(date +%s)
+phase() {	# phase NAME: time since the last phase, for the log
+	local now; now=$(date +%s)
+	echo "# phase $1: $((now - phase_start)) s"
+	phase_start=$now
+}
+
+# Tools this test needs that a build machine may lack.
+missing=""
+for t in dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian \
+	debootstrap:debootstrap unshare:util-linux; do
+	command -v "${t%%:*}" >/dev/null || missing="$missing ${t#*:}"
+done
+if [ -n "$missing" ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq $missing >"$T/apt.log" 2>&1 ||
+		{ skip deb "could not install$missing: $(tail -n 1 "$T/apt.log")"; exit 0; }
+fi
+phase tools
+
+# ---- build the package from a copy of the tree (build outputs excluded)
+version=$(dpkg-parsechangelog -l "$VGPU_ROOT/debian/changelog" -SVersion)
+if [ -f "$VGPU_ROOT/VERSION" ]; then
+	expect_eq deb_version_is_VERSION "$version" "$(tr -d ' \n' <"$VGPU_ROOT/VERSION")"
+fi
+src=$T/src/vgpu-run-$version
+mkdir -p "$src"
+tar -C "$VGPU_ROOT" --exclude=./.git --exclude='./build' --exclude='./build-*' \
+	--exclude=./debian/vgpu-run --exclude=./debian/.debhelper -cf - . |
+	tar -C "$src" -xf -
+if ! (cd "$src" && timeout 600 dpkg-buildpackage -us -uc -b -j2) >"$T/build.log" 2>&1; then
+	fail deb_build "dpkg-buildpackage failed"; tail -n 30 "$T/build.log" | sed 's/^/    /'
+	exit 0
+fi
+deb=$(ls "$T"/src/vgpu-run_"$version"_*.deb 2>/dev/null | head -n 1)
+if [ -z "$deb" ]; then fail deb_build "no .deb in $T/src"; exit 0; fi
+pass deb_build
+phase build
+
+# ---- contents
+contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
+missing=""
+for f in /usr/bin/vgpu-run /usr/bin/vgpu-elfpatch /usr/lib/vgpu/libvgpu-cuda.so \
+	/usr/lib/vgpu/libvgpu-cudart12.so /usr/lib/vgpu/libvgpu-cudart13.so \
+	/usr/lib/vgpu/libvgpu-nvml.so /usr/lib/vgpu/sim/libcuda.so.1 \
+	/usr/share/vgpu-run/rules/default.rules \
+	/usr/share/man/man1/vgpu-run.1.gz /usr/share/man/man1/vgpu-elfpatch.1.gz \
+	/usr/share/man/man5/vgpu-run.rules.5.gz \
+	/usr/share/bash-completion/completions/vgpu-run \
+	/usr/share/bash-completion/completions/vgpu-elfpatch \
+	/usr/share/doc/vgpu-run/copyright; do
+	grep -qxF "$f" <<<"$contents" || missing="$missing $f"
+done
+expect_eq deb_contents "${missing# }" ""
+# The private libraries carry libcuda.so.1's and the others' SONAMEs: the
+# package must not claim to provide them to other packages.
+mkdir -p "$T/ctl" && dpkg-deb -e "$deb" "$T/ctl"
+expect_eq deb_no_shlibs_claims "$(cat "$T/ctl/shlibs" 2>/dev/null)" ""
+deps=$(dpkg-deb -f "$deb" Depends)
+case $deps in
+*libseccomp2*) pass deb_depends_computed ;;
+*) fail deb_depends_computed "Depends: $deps" ;;
+esac
+
+# Build-Depends are the Makefile's build packages (build-essential is
+# implied for every Debian build and may not be listed).
+apt_pkgs=$(make -s -C "$VGPU_ROOT" -pq 2>/dev/null | sed -n 's/^APT_PKGS := //p' | head -n 1 |
+	tr ' ' '\n' | grep -v -e '^build-essential$' -e '^$' | sort -u | tr '\n' ' ')
+bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$VGPU_ROOT/debian/control" |
+	sed -e 's/^Build-Depends://' -e '/^[A-Z]/d' | tr ',' '\n' |
+	sed -e 's/([^)]*)//g' -e 's/[[:space:]]//g' | grep -v -e '^debhelper-compat$' -e '^$' |
+	sort -u | tr '\n' ' ')
+expect_eq deb_build_depends_match_makefile "$bdeps" "$apt_pkgs"
+
+# ---- lintian: no errors (warnings are printed for the log)
+lint=$(cd "$T/src" && lintian --no-tag-display-limit "$deb" 2>&1)
+printf '%s\n' "$lint" | grep -E '^[WI]: ' | sed 's/^/# lintian /'
+errors=$(printf '%s\n' "$lint" | grep -E '^E: ')
+expect_eq deb_lintian_no_errors "$errors" ""
+phase lintian
+
+# ---- a fresh root, cached
+suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
+cache=$VGPU_BUILD/deb-root-cache.tar
+root=$T/root
+mkdir -p "$root"
+if [ ! -s "$cache" ]; then
+	if ! timeout 900 debootstrap --variant=minbase "$suite" "$root" \
+			http://deb.debian.org/debian >"$T/debootstrap.log" 2>&1; then
+		skip deb_install "debootstrap $suite failed: $(tail -n 1 "$T/debootstrap.log")"
+		exit 0
+	fi
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	if ! chroot "$root" apt-get update -qq >"$T/apt-update.log" 2>&1; then
+		skip deb_install "apt-get update in the new root failed: $(tail -n 1 "$T/apt-update.log")"
+		exit 0
+	fi
+	tar -C "$root" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
+	phase debootstrap
+else
+	tar -C "$root" -xf "$cache"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	phase unpack_root
+fi
+
+# In a private mount namespace: /proc and /dev for the chroot vanish with
+# it, so nothing stays mounted under $T when it is removed.
+in_root() {
+	unshare --mount --propagation private sh -c '
+		r=$1; shift
+		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
+		exec chroot "$r" "$@"' _ "$root" "$@"
+}
+
+cp "$deb" "$root/tmp/"
+# dpkg -i, then apt brings in what the Depends name and a minimal root
+# lacks.
+in_root dpkg -i "/tmp/${deb##*/}" >"$T/dpkg.log" 2>&1
+fix_deps() {
+	in_root env DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq \
+		--no-install-recommends >"$T/install.log" 2>&1
+}
+if ! fix_deps; then
+	in_root apt-get update -qq >/dev/null 2>&1	# the cached lists went stale
+	fix_deps
+fi
+if in_root dpkg-query -W -f '${Status}' vgpu-run 2>/dev/null | grep -q 'install ok installed'; then
+	pass deb_install
+else
+	fail deb_install "not installed: $(tail -n 5 "$T/install.log")"
+	exit 0
+fi
+phase install
+
+# ---- run from the installed paths: a CUDA client (built with the
+# package, not part of it) on the simulated GPU, traced, then reported.
+install -m 0755 "$src/build/bin/vgpu-devquery" "$root/usr/local/bin/vgpu-devquery"
+out=$(in_root timeout 60 /usr/bin/vgpu-run --backend sim -o /tmp/devquery.vgpu \
+	-- vgpu-devquery 2>&1)
+rc=$?
+expect_eq deb_run_sim_status "$rc" 0
+case $out in
+*"driver API: version"*"device 0:"*"runtime API: version"*) pass deb_run_sim_devices ;;
+*) fail deb_run_sim_devices "$(head -n 5 <<<"$out")" ;;
+esac
+rep=$(in_root timeout 60 /usr/bin/vgpu-run report /tmp/devquery.vgpu 2>&1)
+served=$(sed -nE 's/^libcuda\.so\.1: served ([^ ]+) by rule .*/\1/p' <<<"$rep" | head -n 1)
+expect_eq deb_report_served_installed_lib \
+	"$([ -n "$served" ] && in_root readlink -f "$served")" /usr/lib/vgpu/libvgpu-cuda.so
+case $rep in
+*cuInit*) pass deb_report_calls ;;
+*) fail deb_report_calls "no cuInit in the report" ;;
+esac
+got=$(in_root /usr/bin/vgpu-run --version 2>&1)
+case $got in
+*"$version"*) pass deb_version ;;
+*) fail deb_version "vgpu-run --version: $got, package $version" ;;
+esac
+check deb_elfpatch_runs in_root /usr/bin/vgpu-elfpatch --print-needed /usr/bin/vgpu-run
+phase run
