@@ -44,7 +44,7 @@ fi
 src=$T/src/vgpu-run-$version
 mkdir -p "$src"
 tar -C "$VGPU_ROOT" --exclude=./.git --exclude='./build' --exclude='./build-*' \
-	--exclude=./debian/vgpu-run --exclude=./debian/.debhelper -cf - . |
+	--exclude=./debian/build --exclude=./debian/vgpu-run --exclude=./debian/.debhelper -cf - . |
 	tar -C "$src" -xf -
 if ! (cd "$src" && timeout 600 dpkg-buildpackage -us -uc -b -j2) >"$T/build.log" 2>&1; then
 	fail deb_build "dpkg-buildpackage failed"; tail -n 30 "$T/build.log" | sed 's/^/    /'
@@ -152,7 +152,7 @@ phase install
 
 # ---- run from the installed paths: a CUDA client (built with the
 # package, not part of it) on the simulated GPU, traced, then reported.
-install -m 0755 "$src/build/bin/vgpu-devquery" "$root/usr/local/bin/vgpu-devquery"
+install -m 0755 "$src/debian/build/bin/vgpu-devquery" "$root/usr/local/bin/vgpu-devquery"
 out=$(in_root timeout 60 /usr/bin/vgpu-run --backend sim -o /tmp/devquery.vgpu \
 	-- vgpu-devquery 2>&1)
 rc=$?
