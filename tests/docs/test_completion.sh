@@ -78,3 +78,10 @@ for f in vgpu-run vgpu-elfpatch; do
 	*) fail "completion_registered_$f" "$reg" ;;
 	esac
 done
+
+# File names with blanks stay one word.
+touch "$T/dir/my trace.vgpu"
+got=$(cd "$T/dir" && complete_words "$COMP/vgpu-run" _vgpu_run "$BIN/vgpu-run" report my)
+expect_eq completion_report_file_with_blank "$got" "my trace.vgpu"
+got=$(complete_words "$COMP/vgpu-run" _vgpu_run "$BIN/vgpu-run" --backend "nvml=$T/dir/my")
+expect_eq completion_run_backend_api_path "$got" "nvml=$T/dir/my trace.vgpu"

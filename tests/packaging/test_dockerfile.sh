@@ -59,7 +59,7 @@ readme=$(sed -n '/^### A container image/,/^###* [^#]/p' "$VGPU_ROOT/README.md" 
 	sed -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*/ /;ba' -e '}' |
 	grep -oE 'apt-get install[^&;|]*' | sed 's/^apt-get install//' |
 	tr ' ' '\n' | grep -v '^-' | grep -v '^$' | sort -u)
-expect_eq dockerfile_readme_same_packages "$(echo $readme)" "$(echo $listed)"
+expect_eq dockerfile_readme_same_packages "$(tr "\n" " " <<<"$readme")" "$(tr "\n" " " <<<"$listed")"
 
 if [ "$VGPU_SAN" = 1 ]; then
 	skip dockerfile_runtime_packages "a sanitizer build links its runtimes; the image builds without"
