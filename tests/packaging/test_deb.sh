@@ -43,9 +43,17 @@ if [ -f "$VGPU_ROOT/VERSION" ]; then
 fi
 src=$T/src/vgpu-run-$version
 mkdir -p "$src"
-tar -C "$VGPU_ROOT" --exclude=./.git --exclude='./build' --exclude='./build-*' \
-	--exclude=./debian/build --exclude=./debian/vgpu-run --exclude=./debian/.debhelper -cf - . |
-	tar -C "$src" -xf -
+# What git would commit (tracked and new files, not ignored ones), so a
+# file the package needs but .gitignore hides fails here too.
+if git -C "$VGPU_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$VGPU_ROOT" && git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf -) | tar -C "$src" -xf -
+else
+	tar -C "$VGPU_ROOT" --exclude=./build --exclude='./build-*' \
+		--exclude=./debian/build --exclude=./debian/vgpu-run \
+		--exclude=./debian/.debhelper -cf - . | tar -C "$src" -xf -
+fi
 if ! (cd "$src" && timeout 600 dpkg-buildpackage -us -uc -b -j2) >"$T/build.log" 2>&1; then
 	fail deb_build "dpkg-buildpackage failed"; tail -n 30 "$T/build.log" | sed 's/^/    /'
 	exit 0

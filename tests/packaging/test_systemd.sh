@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# contrib/systemd/ollama.service.d/vgpu.conf: systemd accepts it on top of
+# contrib/systemd/ollama-vgpu.conf: systemd accepts it on top of
 # ollama's own unit, it keeps the rules the README gives (no --force,
 # Restart=on-failure, KillMode left alone, the trace in LogsDirectory=),
 # and its ExecStart line, run as root as systemd would with the server
 # replaced by a stand-in, runs the server as the service user and leaves
 # one trace per start, owned by that user.
 . "$(dirname "$0")/../lib.sh"
-DROPIN=$VGPU_ROOT/contrib/systemd/ollama.service.d/vgpu.conf
+DROPIN=$VGPU_ROOT/contrib/systemd/ollama-vgpu.conf
+if [ ! -f "$DROPIN" ]; then fail systemd_dropin "missing $DROPIN"; exit 0; fi
 
 # The value of KEY= in the drop-in's [Service] section (continuation
 # lines joined); the last assignment wins, as in systemd.
@@ -42,7 +43,7 @@ if command -v systemd-analyze >/dev/null; then
 	[Install]
 	WantedBy=default.target
 	UNIT
-	cp "$DROPIN" "$R/etc/systemd/system/ollama.service.d/"
+	cp "$DROPIN" "$R/etc/systemd/system/ollama.service.d/vgpu.conf"
 	for c in usr/local/bin/vgpu-run usr/local/bin/ollama usr/bin/setpriv; do
 		printf '#!/bin/sh\n' >"$R/$c"; chmod 755 "$R/$c"
 	done
