@@ -7,6 +7,7 @@
 # The root is cached in $VGPU_BUILD/deb-root-cache.tar: the first run
 # downloads it (about a minute), later ones unpack it in seconds.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/fresh_root.sh"
 
 if [ "$VGPU_SAN" = 1 ]; then
 	skip deb "the package builds its own tree from source; a sanitizer build adds nothing here"
@@ -16,13 +17,6 @@ if ! is_root; then
 	skip deb "needs root (build dependencies, debootstrap, chroot)"
 	exit 0
 fi
-
-phase_start=$(date +%s)
-phase() {	# phase NAME: time since the last phase, for the log
-	local now; now=$(date +%s)
-	echo "# phase $1: $((now - phase_start)) s"
-	phase_start=$now
-}
 
 # Tools this test needs that a build machine may lack.
 missing=""
@@ -42,18 +36,7 @@ if [ -f "$VGPU_ROOT/VERSION" ]; then
 	expect_eq deb_version_is_VERSION "$version" "$(tr -d ' \n' <"$VGPU_ROOT/VERSION")"
 fi
 src=$T/src/vgpu-run-$version
-mkdir -p "$src"
-# What git would commit (tracked and new files, not ignored ones), so a
-# file the package needs but .gitignore hides fails here too.
-if git -C "$VGPU_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$VGPU_ROOT" && git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf -) | tar -C "$src" -xf -
-else
-	tar -C "$VGPU_ROOT" --exclude=./build --exclude='./build-*' \
-		--exclude=./debian/build --exclude=./debian/vgpu-run \
-		--exclude=./debian/.debhelper -cf - . | tar -C "$src" -xf -
-fi
+copy_source "$src"
 if ! (cd "$src" && timeout 600 dpkg-buildpackage -us -uc -b -j2) >"$T/build.log" 2>&1; then
 	fail deb_build "dpkg-buildpackage failed"; tail -n 30 "$T/build.log" | sed 's/^/    /'
 	exit 0
@@ -113,51 +96,25 @@ expect_eq deb_lintian_no_errors "$errors" ""
 phase lintian
 
 # ---- a fresh root, cached
-suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
-cache=$VGPU_BUILD/deb-root-cache.tar
 root=$T/root
-mkdir -p "$root"
-if [ ! -s "$cache" ]; then
-	if ! timeout 900 debootstrap --variant=minbase "$suite" "$root" \
-			http://deb.debian.org/debian >"$T/debootstrap.log" 2>&1; then
-		skip deb_install "debootstrap $suite failed: $(tail -n 1 "$T/debootstrap.log")"
-		exit 0
-	fi
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	if ! chroot "$root" apt-get update -qq >"$T/apt-update.log" 2>&1; then
-		skip deb_install "apt-get update in the new root failed: $(tail -n 1 "$T/apt-update.log")"
-		exit 0
-	fi
-	tar -C "$root" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
-	phase debootstrap
-else
-	tar -C "$root" -xf "$cache"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	phase unpack_root
+if ! fresh_root "$root"; then
+	skip deb_install "$root_error"
+	exit 0
 fi
-
-# In a private mount namespace: /proc and /dev for the chroot vanish with
-# it, so nothing stays mounted under $T when it is removed.
-in_root() {
-	unshare --mount --propagation private sh -c '
-		r=$1; shift
-		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
-		exec chroot "$r" "$@"' _ "$root" "$@"
-}
 
 cp "$deb" "$root/tmp/"
 # dpkg -i, then apt brings in what the Depends name and a minimal root
 # lacks.
-in_root dpkg -i "/tmp/${deb##*/}" >"$T/dpkg.log" 2>&1
+in_root "$root" dpkg -i "/tmp/${deb##*/}" >"$T/dpkg.log" 2>&1
 fix_deps() {
-	in_root env DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq \
+	in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq \
 		--no-install-recommends >"$T/install.log" 2>&1
 }
 if ! fix_deps; then
-	in_root apt-get update -qq >/dev/null 2>&1	# the cached lists went stale
+	in_root "$root" apt-get update -qq >/dev/null 2>&1	# the cached lists went stale
 	fix_deps
 fi
-if in_root dpkg-query -W -f '${Status}' vgpu-run 2>/dev/null | grep -q 'install ok installed'; then
+if in_root "$root" dpkg-query -W -f '${Status}' vgpu-run 2>/dev/null | grep -q 'install ok installed'; then
 	pass deb_install
 else
 	fail deb_install "not installed: $(tail -n 5 "$T/install.log")"
@@ -168,7 +125,7 @@ phase install
 # ---- run from the installed paths: a CUDA client (built with the
 # package, not part of it) on the simulated GPU, traced, then reported.
 install -m 0755 "$src/debian/build/bin/vgpu-devquery" "$root/usr/local/bin/vgpu-devquery"
-out=$(in_root timeout 60 /usr/bin/vgpu-run --backend sim -o /tmp/devquery.vgpu \
+out=$(in_root "$root" timeout 60 /usr/bin/vgpu-run --backend sim -o /tmp/devquery.vgpu \
 	-- vgpu-devquery 2>&1)
 rc=$?
 expect_eq deb_run_sim_status "$rc" 0
@@ -176,9 +133,9 @@ case $out in
 *"driver API: version"*"device 0:"*"runtime API: version"*) pass deb_run_sim_devices ;;
 *) fail deb_run_sim_devices "$(head -n 5 <<<"$out")" ;;
 esac
-rep=$(in_root timeout 60 /usr/bin/vgpu-run report /tmp/devquery.vgpu 2>&1)
+rep=$(in_root "$root" timeout 60 /usr/bin/vgpu-run report /tmp/devquery.vgpu 2>&1)
 served=$(sed -nE 's/^libcuda\.so\.1: served ([^ ]+) by rule .*/\1/p' <<<"$rep" | head -n 1)
-owner=$([ -n "$served" ] && in_root dpkg -S "$(in_root readlink -f "$served")" 2>&1)
+owner=$([ -n "$served" ] && in_root "$root" dpkg -S "$(in_root "$root" readlink -f "$served")" 2>&1)
 case $owner in
 "vgpu-run: "*/libvgpu-cuda.so) pass deb_report_served_installed_lib ;;
 *) fail deb_report_served_installed_lib "libcuda.so.1 served from [$served]: $owner" ;;
@@ -187,10 +144,10 @@ case $rep in
 *cuInit*) pass deb_report_calls ;;
 *) fail deb_report_calls "no cuInit in the report" ;;
 esac
-got=$(in_root /usr/bin/vgpu-run --version 2>&1)
+got=$(in_root "$root" /usr/bin/vgpu-run --version 2>&1)
 case $got in
 *"$version"*) pass deb_version ;;
 *) fail deb_version "vgpu-run --version: $got, package $version" ;;
 esac
-check deb_elfpatch_runs in_root /usr/bin/vgpu-elfpatch --print-needed /usr/bin/vgpu-run
+check deb_elfpatch_runs in_root "$root" /usr/bin/vgpu-elfpatch --print-needed /usr/bin/vgpu-run
 phase run

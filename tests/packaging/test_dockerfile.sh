@@ -5,14 +5,10 @@
 # the packages whose libraries the installed binaries and libraries link
 # (each DT_NEEDED resolved by ldd, its file owned per dpkg -S).
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/dockerfile.sh"
 DF=$VGPU_ROOT/contrib/docker/Dockerfile
 
-# Instructions one a line: comments dropped, continuation lines joined.
-instructions() {
-	grep -v '^[[:space:]]*#' "$DF" |
-		sed -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*/ /;ba' -e '}' |
-		grep -v '^[[:space:]]*$'
-}
+instructions() { df_instructions "$DF"; }
 
 # ---- stages and COPY --from
 stages=() bad="" n=0
