@@ -66,3 +66,9 @@ copy_source() {
 			--exclude=./debian/.debhelper -cf - . | tar -C "$1" -xf -
 	fi
 }
+
+# net_failure LOG: LOG shows apt could not reach the archive (a test then
+# skips: no network is not a packaging fault).
+net_failure() {
+	grep -qE 'Failed to fetch|Could not resolve|Temporary failure resolving|Unable to connect' "$1"
+}

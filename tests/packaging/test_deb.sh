@@ -80,7 +80,7 @@ esac
 
 # Build-Depends are the Makefile's build packages (build-essential is
 # implied for every Debian build and may not be listed).
-apt_pkgs=$(make -s -C "$VGPU_ROOT" -pq 2>/dev/null | sed -n 's/^APT_PKGS := //p' | head -n 1 |
+apt_pkgs=$(make -s -C "$VGPU_ROOT" -pq 2>/dev/null | sed -nE 's/^APT_PKGS :?= //p' | head -n 1 |
 	tr ' ' '\n' | grep -v -e '^build-essential$' -e '^$' | sort -u | tr '\n' ' ')
 bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$VGPU_ROOT/debian/control" |
 	sed -e 's/^Build-Depends://' -e '/^[A-Z]/d' | tr ',' '\n' |
@@ -117,7 +117,11 @@ fi
 if in_root "$root" dpkg-query -W -f '${Status}' vgpu-run 2>/dev/null | grep -q 'install ok installed'; then
 	pass deb_install
 else
-	fail deb_install "not installed: $(tail -n 5 "$T/install.log")"
+	if net_failure "$T/install.log"; then
+		skip deb_install "the Debian archive is out of reach: $(grep -m1 -E 'Failed|resolv|connect' "$T/install.log")"
+	else
+		fail deb_install "not installed: $(tail -n 5 "$T/install.log")"
+	fi
 	exit 0
 fi
 phase install

@@ -52,7 +52,11 @@ while read -r ins rest; do
 		fi ;;
 	RUN)
 		if ! in_root "$root" /bin/sh -c "cd '$wd' && $rest" >"$T/run.log" 2>&1; then
-			fail dockerfile_run "stage $n: RUN $rest"; tail -n 20 "$T/run.log" | sed 's/^/    /'
+			if net_failure "$T/run.log"; then
+				skip dockerfile_run "the Debian archive is out of reach: $(grep -m1 -E 'Failed|resolv|connect' "$T/run.log")"
+			else
+				fail dockerfile_run "stage $n: RUN $rest"; tail -n 20 "$T/run.log" | sed 's/^/    /'
+			fi
 			exit 0
 		fi
 		phase "stage${n}_run" ;;
