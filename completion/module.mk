@@ -1,6 +1,6 @@
 # completion/: bash completion, one file per command, named as
 # bash-completion's loader looks them up.
-BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+BASHCOMPDIR ?= $(or $(DATADIR),$(PREFIX)/share)/bash-completion/completions
 
 .PHONY: install-completion
 install: install-completion

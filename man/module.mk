@@ -1,6 +1,6 @@
 # man/: the manual pages, roff man(7) source as they are installed (no
 # generator: a distribution builds them with nothing more than make).
-MANDIR ?= $(PREFIX)/share/man
+MANDIR ?= $(or $(DATADIR),$(PREFIX)/share)/man
 MAN1_PAGES := man/vgpu-run.1 man/vgpu-elfpatch.1
 MAN5_PAGES := man/vgpu-run.rules.5
 
