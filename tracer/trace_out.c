@@ -221,6 +221,16 @@ static int ensure_dir(const char *path)
 	return 0;
 }
 
+/* --trace-owner: as root, each file of the trace is the service user's
+ * (what it made itself, through its own descriptor: a fresh inode, never
+ * a name someone could have swapped). */
+static int give_to_owner(int fd)
+{
+	if (!out.owner_set || geteuid() != 0)
+		return 0;
+	return fchown(fd, out.owner_uid, out.owner_gid) ? -errno : 0;
+}
+
 /* name.K for the K-th older file of the series (K = 0: name itself). */
 static void series_name(char *buf, size_t len, unsigned k)
 {
@@ -251,10 +261,13 @@ static int next_file(void *arg, unsigned part, int *fd)
 	char err[1024];
 	if (outf_open_at(&o, out.dirfd, out.name, OUTF_LOCK, err, sizeof(err)))
 		return errno ? -errno : -EIO;
-	*fd = o.fd;
-	o.fd = -1;
+	int rc = give_to_owner(o.fd);
+	if (!rc) {
+		*fd = o.fd;
+		o.fd = -1;
+	}
 	outf_close(&o);
-	return 0;
+	return rc;
 }
 
 static void set_path(const char *name)
@@ -296,6 +309,13 @@ struct vt_writer *trace_out_open(const char **path, bool force, bool lossy,
 	if (out.max_size && o.special) {
 		fprintf(stderr, "vgpu-run: -o %s: --max-size needs a regular "
 			"file (this is a FIFO or a device)\n", expanded);
+		outf_close(&o);
+		return NULL;
+	}
+	int orc = o.special ? 0 : give_to_owner(o.fd);
+	if (orc) {
+		fprintf(stderr, "vgpu-run: -o %s: --trace-owner %s: %s\n",
+			expanded, out.owner_name, strerror(-orc));
 		outf_close(&o);
 		return NULL;
 	}

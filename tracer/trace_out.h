@@ -8,7 +8,8 @@
 
 #include "trace.h"
 
-/* --compress, --max-size SIZE, --max-files N, --trace-owner USER: name is
+/* --compress, --max-size SIZE, --max-files N, --trace-owner USER (as
+ * root: the trace files, and a missing directory of them, are USER's): name is
  * the option's long name.  Returns 0, or -1 after saying what is wrong. */
 int trace_out_option(const char *name, const char *arg);
 /* After all options: whether they fit together (-o given).  0 or -1. */

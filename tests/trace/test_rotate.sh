@@ -110,7 +110,12 @@ if is_root; then
 	expect_eq "--trace-owner: the program runs" "$rc" 0
 	expect_eq "--trace-owner: the directory is made 0750 for the user" \
 		"$(stat -c '%a %u %g' "$T/svc" 2>&1)" "750 $nobody $nogroup"
-	expect_eq "--trace-owner: the trace in it is 0600" "$(stat -c %a "$T"/svc/app-*.vgpu 2>&1)" 600
+	expect_eq "--trace-owner: the trace in it is the user's, 0600" \
+		"$(stat -c '%a %u %g' "$T"/svc/app-*.vgpu 2>&1)" "600 $nobody $nogroup"
+	mkdir "$T/svc2" && chmod 0755 "$T/svc2"
+	vrun -o "$T/svc2/app.vgpu" --max-size 16K --trace-owner nobody -- "$T/client" threads 1 2000 >/dev/null 2>&1
+	expect_eq "--trace-owner: every rotated file is the user's" \
+		"$(find "$T/svc2" -type f ! -user "$nobody" | head -3)$(ls "$T/svc2" | wc -l)" 5
 	mkdir "$T/theirs" && chown 1:1 "$T/theirs" && chmod 0755 "$T/theirs"
 	vrun -o "$T/theirs/app.vgpu" --trace-owner nobody -- true >/dev/null 2>&1
 	expect_eq "--trace-owner: an existing directory is left as it is" "$(stat -c '%a %u %g' "$T/theirs")" "755 1 1"
