@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# A strictly confined snap, started through Debian's real snapd and its
+# set-uid snap-confine, as an unprivileged user, under vgpu-run: the app
+# (the bundled device-query client, which dlopens libcuda.so.1 and the
+# libcudart.so.13 it ships, as the Ollama snap does) gets the simulated
+# GPU, and the trace shows the libraries served in the snap's mount
+# namespace, the secure-execution step and every CUDA call.  Then the
+# README's recipe, word for word, with a handler in /var/lib/snapd/lib/gl.
+#
+# Installs snapd, squashfs-tools and debootstrap when missing and purges
+# them after; the base snap is built once into $VGPU_BUILD/snap-cache.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/host.sh"
+name="snap through snap-confine"
+is_root || { skip "$name" "needs root (installs snapd and runs it)"; exit 0; }
+command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
+	{ skip "$name" "no apt-get: Debian's snapd cannot be installed"; exit 0; }
+[ -d /run/systemd/system ] &&
+	{ skip "$name" "PID 1 is systemd: this test runs its own snapd where systemd does not"; exit 0; }
+dpkg-query -W -f '${db:Status-Abbrev}' snapd 2>/dev/null | grep -q '^ii' &&
+	{ skip "$name" "snapd is installed already: the test installs, runs and purges its own"; exit 0; }
+pgrep -x snapd >/dev/null && { skip "$name" "a snapd runs already"; exit 0; }
+
+cache=$VGPU_BUILD/snap-cache
+app=vgpu-devquery
+uid=64999
+trap 'snap_host_teardown; check_teardown; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+
+check_teardown() {
+	local left; left=$(snap_leftovers)
+	expect_eq "teardown leaves no snapd, mount or loop device" "$left" ""
+	local pkgs=() p
+	for p in "${snap_purged_pkgs[@]}"; do
+		dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' && pkgs+=("$p")
+	done
+	expect_eq "teardown purges the ${#snap_purged_pkgs[@]} packages it installed" "${pkgs[*]}" ""
+}
+
+# --- the snap host -------------------------------------------------------
+# (not in $(...): the functions keep what they started and installed)
+if ! snap_packages_install >"$T/apt.out"; then
+	skip "$name" "cannot install Debian's snapd: $(tr '\n' ' ' <"$T/apt.out")"; exit 0
+fi
+phase "apt-get install (${#snap_new_pkgs[@]} packages)"
+if ! out=$(snap_base_cached "$cache" 2>&1); then
+	skip "$name" "cannot build the base snap (debootstrap needs a Debian mirror): $out"; exit 0
+fi
+phase "base snap (cached in $cache)"
+
+# The app snap: the client, the runtime it ships (as Ollama ships its
+# libcudart), and a command-chain that reports where the app runs.
+mkdir -p "$T/app/meta" "$T/app/bin" "$T/app/lib"
+cp "$BIN/vgpu-devquery" "$SNAP_HERE/probe-chain" "$T/app/bin/"
+[ -f /usr/local/cuda/lib64/libcudart.so.13 ] && cp /usr/local/cuda/lib64/libcudart.so.13 "$T/app/lib/"
+# what the client links besides the C library (the ASan runtime) ships too
+ldd "$BIN/vgpu-devquery" | awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print $3 }' |
+	xargs -r cp -L -t "$T/app/lib/"
+cat >"$T/app/meta/snap.yaml" <<YAML
+name: $app
+version: "1"
+summary: CUDA device query
+description: the device-query client of vgpu-run's tests
+base: vgpu-bookworm
+confinement: strict
+grade: devel
+apps:
+  $app:
+    command: bin/vgpu-devquery
+    command-chain: [bin/probe-chain]
+    plugs: [opengl]
+    environment:
+      LD_LIBRARY_PATH: \$SNAP/lib:/var/lib/snapd/lib/gl
+YAML
+check "app snap packed" snap pack "$T/app" "$T"
+snap_snapd_stub "$T" || { fail "$name" "cannot pack the snapd stand-in"; exit 1; }
+
+if ! snapd_start >"$T/start.out"; then fail "$name" "snapd does not start: $(cat "$T/start.out")"; exit 1; fi
+phase "snapd started"
+for s in "$T/snapd.snap restarts" "$cache/vgpu-bookworm.snap" "$T/${app}_1_"*.snap; do
+	# shellcheck disable=SC2086
+	snap_install $s >"$T/install.out" 2>&1 || { fail "$name" "snap install ${s%% *}: $(cat "$T/install.out")"; exit 1; }
+done
+check "snaps installed (snapd stand-in, base, $app strict)" \
+	sh -c "snap list | grep -q '^vgpu-bookworm ' && snap info --verbose $app | grep -q 'confinement: *strict'"
+phase "snaps installed"
+
+# The user the app runs as, known only inside snaprun's mount namespace.
+mkdir -p "$T/etc"
+cp /etc/passwd /etc/group "$T/etc/"
+echo "vgpu-snap:x:$uid:$uid:vgpu-run snap test:/home/vgpu-snap:/bin/sh" >>"$T/etc/passwd"
+echo "vgpu-snap:x:$uid:" >>"$T/etc/group"
+chmod -R a+rX "$T"
+export VGPU_SNAP_ETC=$T/etc
+snaprun=("$SNAP_HERE/snaprun" "$uid" -- snap run "$app")
+host_mntns=$(readlink /proc/self/ns/mnt)
+
+probe() { sed -n "s/^snap-probe: .*$1=\([^ ]*\).*/\1/p" <<<"$2" | head -n 1; }
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); $2" "$1"; }
+
+# --- without vgpu-run ----------------------------------------------------
+out=$(timeout 60 "${snaprun[@]}" 2>&1); rc=$?
+if [ $rc != 0 ] && [[ $out == *"libcuda.so.1: cannot open shared object file"* ]]; then
+	pass "without vgpu-run the snap's app finds no driver"
+else
+	fail "without vgpu-run the snap's app finds no driver" "rc=$rc: $out"
+fi
+expect_eq "LD_PRELOAD given to snap run does not reach the app" "$(probe LD_PRELOAD "$out")" unset
+phase "snap run without vgpu-run"
+
+# --- the reference: the same client on the host ---------------------------
+ref=$(timeout 60 "$BIN/vgpu-run" -o "$T/host.vgpu" --backend sim -- "$BIN/vgpu-devquery" 2>&1)
+timeout 60 "$BIN/vgpu-run" report --format json "$T/host.vgpu" >"$T/host.json"
+device_lines() { grep -E '^  device [0-9]+:|API: version' <<<"$1"; }
+
+# The interposer's and the simulator's own libraries, which the base lacks:
+# the README's line (its paths are this build's).
+ldd "$LIBDIR"/*.so "$LIBDIR"/sim/* |
+	awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
+	sort -u >"$T/snap-deps.rules"
+
+# --- under vgpu-run, the simulated GPU ------------------------------------
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/snap.vgpu" --backend sim --rules "$T/snap-deps.rules" -- "${snaprun[@]}" 2>&1); rc=$?
+phase "snap run under vgpu-run"
+expect_eq "the snap's app prints the simulated device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
+expect_eq "the app runs on the base snap's root" "$(probe rootfs "$out")" squashfs
+expect_eq "the app runs as the unprivileged user" "$(probe uid "$out")" "$uid"
+m=$(probe mntns "$out")
+if [ -n "$m" ] && [ "$m" != "$host_mntns" ]; then pass "the app runs in the snap's own mount namespace"
+else fail "the app runs in the snap's own mount namespace" "app $m, host $host_mntns"; fi
+
+timeout 60 "$BIN/vgpu-run" report "$T/snap.vgpu" >"$T/snap.report" 2>&1
+timeout 60 "$BIN/vgpu-run" report --format json "$T/snap.vgpu" >"$T/snap.json" 2>&1
+# One process: snap run, then set-uid snap-confine, then the app.
+execs=$(json "$T/snap.json" '
+for p in d["processes"]:
+    if p["calls"]:
+        print(" ".join(e["path"].rsplit("/", 1)[-1] + ("(secure)" if e["secure"] else "") for e in p["execs"]))')
+if [[ $execs == *"snap snap-confine(secure) snap-exec probe-chain vgpu-devquery" ]]; then
+	pass "trace: the app's process went through snap-confine's secure execution"
+else
+	fail "trace: the app's process went through snap-confine's secure execution" "$execs"
+fi
+check "report: LD_PRELOAD stripped by snap-confine" grep -q 'LD_PRELOAD was stripped by the set-uid step /usr/lib/snapd/snap-confine' "$T/snap.report"
+# root running a set-uid-root file gets no secure execution (snaprun's mounts)
+check "report: no secure execution for root's own set-uid mount" \
+	sh -c "! grep -q 'set-uid step /usr/bin/mount' '$T/snap.report'"
+for lib in libcuda.so.1 libcudart.so.13; do
+	got=$(json "$T/snap.json" "
+for l in d['libraries']:
+    if l['name'] == '$lib' and l['served']:
+        print(l['served'].rsplit('/', 1)[-1], *l['tried'])")
+	want=$(basename "$(awk -v n="$lib" '$1 == "redirect" && $2 ~ /^soname:/ && substr($2, 8) == n { print $3 }' \
+		"$VGPU_BUILD/share/vgpu-run/rules/default.rules")")
+	expect_eq "trace: $lib served inside the snap (asked at its path in the snap)" "$got" \
+		"${want#@lib/} /snap/$app/x1/lib/$lib"
+done
+calls() { json "$1" 'print("\n".join(sorted("%s %d" % (f["name"], f["calls"]) for f in d["functions"])))'; }
+expect_eq "trace: every CUDA call, as in the same client outside the snap" "$(calls "$T/snap.json")" "$(calls "$T/host.json")"
+
+# --- without the interposer's libraries served ------------------------------
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/nodeps.vgpu" --backend sim -- "${snaprun[@]}" 2>&1); rc=$?
+need=$(ldd "$LIBDIR/libvgpu-cuda.so" | awk '$2 == "=>" && $1 !~ /^libc\.so/ { print $1; exit }')
+if [ $rc != 0 ] && [[ $out == *"$need: cannot open shared object file"* ]]; then
+	pass "without its libraries served the interposer cannot load in the snap ($need)"
+else
+	fail "without its libraries served the interposer cannot load in the snap ($need)" "rc=$rc: $out"
+fi
+phase "snap run, interposer libraries not served"
+
+# --- the README's recipe: a handler in /var/lib/snapd/lib/gl ---------------
+handler=$LIBDIR/sim/libcuda.so.1
+install -D -m 0755 "$handler" /var/lib/snapd/lib/gl/vgpu/libcuda.so.1
+ldd "$LIBDIR"/*.so /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 |
+    awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
+    sort -u | tee "$T/readme-deps.rules" >/dev/null
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/readme.vgpu" --rules "$T/readme-deps.rules" \
+     --redirect 'libcuda.so*=/var/lib/snapd/lib/gl/vgpu/libcuda.so.1' \
+     -- "${snaprun[@]}" 2>&1); rc=$?
+phase "README recipe"
+expect_eq "README recipe: the app prints the handler's device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
+timeout 60 "$BIN/vgpu-run" report "$T/readme.vgpu" >"$T/readme.report" 2>&1
+check "README recipe: libcuda.so.1 served from /var/lib/snapd/lib/gl/vgpu" \
+	grep -q '^libcuda.so.1: served /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 by rule --redirect' "$T/readme.report"
