@@ -71,7 +71,9 @@ snapd_start() {
 	snapd_pid=$!
 	local i
 	for i in $(seq 100); do
-		timeout 5 snap version >/dev/null 2>&1 && return 0
+		# installs are refused until snapd has seeded itself (from nothing)
+		timeout 5 snap version >/dev/null 2>&1 &&
+			timeout 60 snap wait system seed.loaded && return 0
 		kill -0 "$snapd_pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -160,6 +162,7 @@ snap_host_teardown() {
 	done
 	losetup -n -O NAME,BACK-FILE 2>/dev/null | awk '$2 ~ "^/var/lib/snapd/" { print $1 }' | xargs -r -n1 losetup -d
 	rm -f /etc/systemd/system/snap-*.mount /etc/systemd/system/*.wants/snap-*.mount
+	rm -rf /var/lib/snapd/lib/gl/vgpu
 	if [ ${#snap_new_pkgs[@]} -gt 0 ]; then
 		local t1=$SECONDS
 		snap_packages_remove

@@ -72,7 +72,7 @@ apps:
     environment:
       LD_LIBRARY_PATH: \$SNAP/lib:/var/lib/snapd/lib/gl
 YAML
-check "app snap packed" snap pack "$T/app" "$T"
+check "app snap packed" timeout 60 snap pack "$T/app" "$T"
 snap_snapd_stub "$T" || { fail "$name" "cannot pack the snapd stand-in"; exit 1; }
 
 if ! snapd_start >"$T/start.out"; then fail "$name" "snapd does not start: $(cat "$T/start.out")"; exit 1; fi
@@ -92,7 +92,10 @@ echo "vgpu-snap:x:$uid:$uid:vgpu-run snap test:/home/vgpu-snap:/bin/sh" >>"$T/et
 echo "vgpu-snap:x:$uid:" >>"$T/etc/group"
 chmod -R a+rX "$T"
 export VGPU_SNAP_ETC=$T/etc
-snaprun=("$SNAP_HERE/snaprun" "$uid" -- snap run "$app")
+# As the README has it: the app runs as a user, not as root.  LD_PRELOAD
+# is set for snap run, to see who drops it.
+as_user=(setpriv --reuid="$uid" --regid="$uid" --init-groups --reset-env --)
+snaprun=("$SNAP_HERE/snaprun" -- "${as_user[@]}" env LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 snap run "$app")
 host_mntns=$(readlink /proc/self/ns/mnt)
 
 probe() { sed -n "s/^snap-probe: .*$1=\([^ ]*\).*/\1/p" <<<"$2" | head -n 1; }
@@ -106,12 +109,21 @@ else
 	fail "without vgpu-run the snap's app finds no driver" "rc=$rc: $out"
 fi
 expect_eq "LD_PRELOAD given to snap run does not reach the app" "$(probe LD_PRELOAD "$out")" unset
+snap_filters=$(probe seccomp_filters "$out")
+if [ "${snap_filters:-0}" -ge 1 ] 2>/dev/null; then pass "the app runs under the snap's seccomp filter ($snap_filters)"
+else fail "the app runs under the snap's seccomp filter" "seccomp_filters=$snap_filters"; fi
 phase "snap run without vgpu-run"
 
 # --- the reference: the same client on the host ---------------------------
 ref=$(timeout 60 "$BIN/vgpu-run" -o "$T/host.vgpu" --backend sim -- "$BIN/vgpu-devquery" 2>&1)
 timeout 60 "$BIN/vgpu-run" report --format json "$T/host.vgpu" >"$T/host.json"
 device_lines() { grep -E '^  device [0-9]+:|API: version' <<<"$1"; }
+n=$(json "$T/host.json" 'print(sum(f["calls"] for f in d["functions"]))' 2>/dev/null)
+if [ -n "$(device_lines "$ref")" ] && [ "${n:-0}" -gt 0 ]; then
+	pass "reference: the client on the host sees the simulated device ($n calls)"
+else
+	fail "reference: the client on the host sees the simulated device" "$ref"; exit 1
+fi
 
 # The interposer's and the simulator's own libraries, which the base lacks:
 # the README's line (its paths are this build's).
@@ -125,6 +137,8 @@ phase "snap run under vgpu-run"
 expect_eq "the snap's app prints the simulated device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
 expect_eq "the app runs on the base snap's root" "$(probe rootfs "$out")" squashfs
 expect_eq "the app runs as the unprivileged user" "$(probe uid "$out")" "$uid"
+expect_eq "the app runs under the snap's seccomp filters and vgpu-run's" \
+	"$(probe seccomp_filters "$out")" "$((snap_filters + 1))"
 m=$(probe mntns "$out")
 if [ -n "$m" ] && [ "$m" != "$host_mntns" ]; then pass "the app runs in the snap's own mount namespace"
 else fail "the app runs in the snap's own mount namespace" "app $m, host $host_mntns"; fi
@@ -155,7 +169,10 @@ for l in d['libraries']:
 	expect_eq "trace: $lib served inside the snap (asked at its path in the snap)" "$got" \
 		"${want#@lib/} /snap/$app/x1/lib/$lib"
 done
-calls() { json "$1" 'print("\n".join(sorted("%s %d" % (f["name"], f["calls"]) for f in d["functions"])))'; }
+# calls JSON [API]: "function count" lines of a report, of one API or all
+calls() {
+	json "$1" "print('\\n'.join(sorted('%s %d' % (f['name'], f['calls']) for f in d['functions'] if '${2:-}' in ('', f['api']))))"
+}
 expect_eq "trace: every CUDA call, as in the same client outside the snap" "$(calls "$T/snap.json")" "$(calls "$T/host.json")"
 
 # --- without the interposer's libraries served ------------------------------
@@ -169,16 +186,32 @@ fi
 phase "snap run, interposer libraries not served"
 
 # --- the README's recipe: a handler in /var/lib/snapd/lib/gl ---------------
-handler=$LIBDIR/sim/libcuda.so.1
-install -D -m 0755 "$handler" /var/lib/snapd/lib/gl/vgpu/libcuda.so.1
-ldd "$LIBDIR"/*.so /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 |
+# Its lines, with this build's and this test's paths; the handler is the
+# simulator's libcuda.so.1.
+install -D -m 0755 "$LIBDIR/sim/libcuda.so.1" /var/lib/snapd/lib/gl/vgpu/libcuda.so.1
+ldd "$LIBDIR"/*.so "$LIBDIR"/sim/* /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 |
     awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
-    sort -u | tee "$T/readme-deps.rules" >/dev/null
-out=$(timeout 120 "$BIN/vgpu-run" -o "$T/readme.vgpu" --rules "$T/readme-deps.rules" \
+    sort -u | install -D -m 0644 /dev/stdin "$T/etc/vgpu-run/snap-deps.rules"
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/readme.vgpu" --rules "$T/etc/vgpu-run/snap-deps.rules" \
      --redirect 'libcuda.so*=/var/lib/snapd/lib/gl/vgpu/libcuda.so.1' \
-     -- "${snaprun[@]}" 2>&1); rc=$?
+     -- "$SNAP_HERE/snaprun" -- setpriv --reuid="$uid" --regid="$uid" --init-groups --reset-env -- \
+     snap run "$app" 2>&1); rc=$?
 phase "README recipe"
 expect_eq "README recipe: the app prints the handler's device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
 timeout 60 "$BIN/vgpu-run" report "$T/readme.vgpu" >"$T/readme.report" 2>&1
+timeout 60 "$BIN/vgpu-run" report --format json "$T/readme.vgpu" >"$T/readme.json" 2>&1
 check "README recipe: libcuda.so.1 served from /var/lib/snapd/lib/gl/vgpu" \
 	grep -q '^libcuda.so.1: served /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 by rule --redirect' "$T/readme.report"
+# The handler served in place of libcuda.so.1 answers the driver calls
+# itself: only the runtime's pass through the interposer.
+expect_eq "README recipe: the runtime's calls traced" "$(calls "$T/readme.json" cudart13)" "$(calls "$T/host.json" cudart13)"
+
+# The same handler as the interposer's backend: every call traced.
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/backend.vgpu" --rules "$T/etc/vgpu-run/snap-deps.rules" \
+     --backend cuda=/var/lib/snapd/lib/gl/vgpu/libcuda.so.1 \
+     -- "$SNAP_HERE/snaprun" -- setpriv --reuid="$uid" --regid="$uid" --init-groups --reset-env -- \
+     snap run "$app" 2>&1); rc=$?
+phase "handler as the backend"
+expect_eq "handler as backend: the app prints the handler's device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
+timeout 60 "$BIN/vgpu-run" report --format json "$T/backend.vgpu" >"$T/backend.json" 2>&1
+expect_eq "handler as backend: every CUDA call traced" "$(calls "$T/backend.json")" "$(calls "$T/host.json")"
