@@ -24,7 +24,11 @@ pgrep -x snapd >/dev/null && { skip "$name" "a snapd runs already"; exit 0; }
 cache=$VGPU_BUILD/snap-cache
 app=vgpu-devquery
 uid=64999
-trap 'snap_host_teardown; check_teardown; rm -rf "$T"' EXIT
+# Teardown runs to its end even when a signal comes in the middle, and
+# reports on the test's stdout (fd 9) even when the signal came while a
+# step's output went to a file.
+exec 9>&1
+trap 'trap "" INT TERM; { snap_host_teardown; check_teardown; } >&9 2>&1; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 
 check_teardown() {
