@@ -140,7 +140,7 @@ snap_snapd_stub() {
 	cp /usr/lib/snapd/info "$1/snapd/usr/lib/snapd/info" &&
 	printf 'name: snapd\nversion: "0"\ntype: snapd\nsummary: stand-in\ndescription: empty stand-in for the store snapd snap\n' \
 		>"$1/snapd/meta/snap.yaml" &&
-	snap pack "$1/snapd" "$1" >/dev/null && mv "$1"/snapd_0_*.snap "$1/snapd.snap"
+	timeout 60 snap pack "$1/snapd" "$1" >/dev/null && mv "$1"/snapd_0_*.snap "$1/snapd.snap"
 }
 
 # What is left of snaps on the host: mounts, loop devices, processes.

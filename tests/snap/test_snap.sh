@@ -20,10 +20,13 @@ command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
 dpkg-query -W -f '${db:Status-Abbrev}' snapd 2>/dev/null | grep -q '^ii' &&
 	{ skip "$name" "snapd is installed already: the test installs, runs and purges its own"; exit 0; }
 pgrep -x snapd >/dev/null && { skip "$name" "a snapd runs already"; exit 0; }
+command -v python3 >/dev/null || { skip "$name" "python3 (reads the JSON report) not installed"; exit 0; }
 
 cache=$VGPU_BUILD/snap-cache
 app=vgpu-devquery
+# an unused uid for the user the app runs as
 uid=64999
+while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid - 1)); done
 # Teardown runs to its end even when a signal comes in the middle, and
 # reports on the test's stdout (fd 9) even when the signal came while a
 # step's output went to a file.
@@ -129,14 +132,16 @@ else
 	fail "reference: the client on the host sees the simulated device" "$ref"; exit 1
 fi
 
-# The interposer's and the simulator's own libraries, which the base lacks:
-# the README's line (its paths are this build's).
-ldd "$LIBDIR"/*.so "$LIBDIR"/sim/* |
-	awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
-	sort -u >"$T/snap-deps.rules"
+# The README's lines, with this build's and this test's paths; the handler
+# is the simulator's libcuda.so.1.  The rules serve the libraries that the
+# interposer, the simulator and the handler need and the base lacks.
+install -D -m 0755 "$LIBDIR/sim/libcuda.so.1" /var/lib/snapd/lib/gl/vgpu/libcuda.so.1
+ldd "$LIBDIR"/*.so "$LIBDIR"/sim/* /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 |
+    awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
+    sort -u | install -D -m 0644 /dev/stdin "$T/etc/vgpu-run/snap-deps.rules"
 
 # --- under vgpu-run, the simulated GPU ------------------------------------
-out=$(timeout 120 "$BIN/vgpu-run" -o "$T/snap.vgpu" --backend sim --rules "$T/snap-deps.rules" -- "${snaprun[@]}" 2>&1); rc=$?
+out=$(timeout 120 "$BIN/vgpu-run" -o "$T/snap.vgpu" --backend sim --rules "$T/etc/vgpu-run/snap-deps.rules" -- "${snaprun[@]}" 2>&1); rc=$?
 phase "snap run under vgpu-run"
 expect_eq "the snap's app prints the simulated device" "$rc:$(device_lines "$out")" "0:$(device_lines "$ref")"
 expect_eq "the app runs on the base snap's root" "$(probe rootfs "$out")" squashfs
@@ -163,6 +168,7 @@ check "report: LD_PRELOAD stripped by snap-confine" grep -q 'LD_PRELOAD was stri
 # root running a set-uid-root file gets no secure execution (snaprun's mounts)
 check "report: no secure execution for root's own set-uid mount" \
 	sh -c "! grep -q 'set-uid step /usr/bin/mount' '$T/snap.report'"
+rev=$(snap list "$app" | awk 'NR == 2 { print $3 }')
 for lib in libcuda.so.1 libcudart.so.13; do
 	got=$(json "$T/snap.json" "
 for l in d['libraries']:
@@ -171,7 +177,7 @@ for l in d['libraries']:
 	want=$(basename "$(awk -v n="$lib" '$1 == "redirect" && $2 ~ /^soname:/ && substr($2, 8) == n { print $3 }' \
 		"$VGPU_BUILD/share/vgpu-run/rules/default.rules")")
 	expect_eq "trace: $lib served inside the snap (asked at its path in the snap)" "$got" \
-		"${want#@lib/} /snap/$app/x1/lib/$lib"
+		"${want#@lib/} /snap/$app/$rev/lib/$lib"
 done
 # calls JSON [API]: "function count" lines of a report, of one API or all
 calls() {
@@ -189,13 +195,7 @@ else
 fi
 phase "snap run, interposer libraries not served"
 
-# --- the README's recipe: a handler in /var/lib/snapd/lib/gl ---------------
-# Its lines, with this build's and this test's paths; the handler is the
-# simulator's libcuda.so.1.
-install -D -m 0755 "$LIBDIR/sim/libcuda.so.1" /var/lib/snapd/lib/gl/vgpu/libcuda.so.1
-ldd "$LIBDIR"/*.so "$LIBDIR"/sim/* /var/lib/snapd/lib/gl/vgpu/libcuda.so.1 |
-    awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /^(libc|libm|libdl|libpthread|librt)\.so/ { print "redirect " $1 " " $3 }' |
-    sort -u | install -D -m 0644 /dev/stdin "$T/etc/vgpu-run/snap-deps.rules"
+# --- the README's recipe: the handler in /var/lib/snapd/lib/gl --------------
 out=$(timeout 120 "$BIN/vgpu-run" -o "$T/readme.vgpu" --rules "$T/etc/vgpu-run/snap-deps.rules" \
      --redirect 'libcuda.so*=/var/lib/snapd/lib/gl/vgpu/libcuda.so.1' \
      -- "$SNAP_HERE/snaprun" -- setpriv --reuid="$uid" --regid="$uid" --init-groups --reset-env -- \
