@@ -12,7 +12,6 @@ snap_kept_pkgs=()
 snap_purged_pkgs=()
 
 # phase NAME: prints how long the phase that ends now took.
-phase_t0=$SECONDS
 phase_ns=$(date +%s%N)
 phase() {
 	local now; now=$(date +%s%N)
