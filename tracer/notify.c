@@ -200,20 +200,28 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 }
 
 /* Who runs with privileges the exec grants: a set-uid or set-gid file
- * whose owner differs from the caller, and no_new_privs not set. */
+ * whose owner differs from the caller (*grants), and no_new_privs not set.
+ * Root running a set-uid-root file gains nothing and keeps LD_PRELOAD. */
 static int note_exec_privileges(struct supervisor *s, struct seccomp_notif *n,
 				int dirfd, const char *path, uint64_t *mode,
-				int32_t *owner)
+				int32_t *owner, bool *grants)
 {
 	int fd = target_open(n->pid, dirfd, path, O_PATH);
 	struct stat st;
+	uid_t ruid;
+	gid_t rgid;
 	*mode = 0;
 	*owner = -1;
+	*grants = false;
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		*mode = st.st_mode & (S_ISUID | S_ISGID);
 		*owner = (int32_t)st.st_uid;
+		*grants = *mode != 0;
+		if (*grants && target_real_ids(n->pid, &ruid, &rgid))
+			*grants = ((*mode & S_ISUID) && st.st_uid != ruid) ||
+				  ((*mode & S_ISGID) && st.st_gid != rgid);
 	}
 	close(fd);
 	return 0;
@@ -247,11 +255,13 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	}
 	uint64_t mode = 0;
 	int32_t owner = -1;
+	bool grants = false;
 	if (unexamined(s, n, path)) {
 		free(argbuf);
 		return;
 	}
-	int found = note_exec_privileges(s, n, dirfd, path, &mode, &owner);
+	int found = note_exec_privileges(s, n, dirfd, path, &mode, &owner,
+					 &grants);
 	/* execvp tries every $PATH entry: a name that is not there is no
 	 * exec worth a record. */
 	if (found == -ENOENT || !still_valid(s, n->id)) {
@@ -267,7 +277,7 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 	const char *parent[] = { "parent", ppid };
 	event(s, VT_EV_NOTE, n->pid, 0, 0, 2, parent);
 	event(s, VT_EV_EXEC, n->pid, owner, mode, nstr, strs);
-	if (mode && !s->nnp) {
+	if (grants && !s->nnp) {
 		const char *w[] = {
 			path,
 			"secure execution: the loader ignores LD_PRELOAD, "

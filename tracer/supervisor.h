@@ -93,6 +93,7 @@ int target_open_resolve(pid_t pid, int dirfd, const char *path, int flags,
 pid_t target_tgid(pid_t tid);
 /* The parent of a thread's process (0 when unknown). */
 pid_t target_ppid(pid_t tid);
+bool target_real_ids(pid_t tid, uid_t *uid, gid_t *gid);
 void target_forget(pid_t tid);
 
 /* thread_handle.c: a target thread's pidfd, root and groups, kept

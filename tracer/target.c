@@ -96,6 +96,24 @@ static pid_t status_field(pid_t tid, const char *key)
 	return v ? (pid_t)strtol(v, NULL, 10) : 0;
 }
 
+/* A thread's real user and group ids: an exec of a set-uid (set-gid) file
+ * runs in secure mode only when its owner (group) is not the real one. */
+bool target_real_ids(pid_t tid, uid_t *uid, gid_t *gid)
+{
+	char buf[8192];
+	unsigned long u, g;
+	if (!status_text(tid, buf, sizeof(buf)))
+		return false;
+	const char *uv = status_value(buf, "Uid:");
+	const char *gv = status_value(buf, "Gid:");
+	if (!uv || !gv || sscanf(uv, "%lu", &u) != 1 ||
+	    sscanf(gv, "%lu", &g) != 1)
+		return false;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return true;
+}
+
 static int parse_groups(const char *text, gid_t *groups)
 {
 	int n = 0;
