@@ -40,7 +40,7 @@ agent_prereqs() {
 
 # The libraries a list of ELF files loads, with their loader.
 lib_closure() {
-	ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u
+	ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u
 }
 
 make_rootfs() {
@@ -59,7 +59,8 @@ make_rootfs() {
 	echo 'root:x:0:' >"$ROOTFS/etc/group"
 }
 
-# make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK.
+# make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK;
+# $BUNDLE_JQ, when set, is one more jq filter applied to its config.
 make_bundle() {
 	local id=$1; shift
 	local b=$T/b/$id
@@ -78,7 +79,8 @@ make_bundle() {
 			syscalls: [{ names: ["open", "openat", "openat2",
 					     "execve", "execveat"],
 				     action: "SCMP_ACT_NOTIFY" }] }' \
-		"$b/config.json" >"$b/config.new" && mv "$b/config.new" "$b/config.json"
+		"$b/config.json" | jq "${BUNDLE_JQ:-.}" >"$b/config.new" &&
+		mv "$b/config.new" "$b/config.json"
 }
 
 rt() {
