@@ -35,7 +35,7 @@ else
 	pass "no ENOSYS in the container"
 fi
 
-start_agent --rule "$dev" || { fail "a new agent starts on the same socket" "$(tail -n 3 "$T/agent.err")"; exit 1; }
+start_agent -v --rule "$dev" || { fail "a new agent starts on the same socket" "$(tail -n 3 "$T/agent.err")"; exit 1; }
 pass "a new agent starts on the same socket"
 out=$(rt exec keep /bin/vgpu-devquery 2>&1)
 if [[ $out == *"device 0: Agent GPU"* ]]; then
