@@ -59,8 +59,9 @@ make_rootfs() {
 	echo 'root:x:0:' >"$ROOTFS/etc/group"
 }
 
-# make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK;
-# $BUNDLE_JQ, when set, is one more jq filter applied to its config.
+# make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK,
+# made by the shipped tracer/agent-oci-config.jq; $BUNDLE_JQ, when set,
+# is one more jq filter applied to the config before it.
 make_bundle() {
 	local id=$1; shift
 	local b=$T/b/$id
@@ -68,18 +69,12 @@ make_bundle() {
 	(cd "$b" && runc spec)
 	local args
 	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
-	jq --argjson args "$args" --arg root "$ROOTFS" --arg sock "$SOCK" '
+	jq --argjson args "$args" --arg root "$ROOTFS" '
 		.process.terminal = false | .process.args = $args |
-		.root = { path: $root, readonly: true } |
-		.linux.seccomp = {
-			defaultAction: "SCMP_ACT_ALLOW",
-			architectures: ["SCMP_ARCH_X86_64"],
-			listenerPath: $sock,
-			listenerMetadata: "vgpu-test",
-			syscalls: [{ names: ["open", "openat", "openat2",
-					     "execve", "execveat"],
-				     action: "SCMP_ACT_NOTIFY" }] }' \
-		"$b/config.json" | jq "${BUNDLE_JQ:-.}" >"$b/config.new" &&
+		.root = { path: $root, readonly: true }' \
+		"$b/config.json" | jq "${BUNDLE_JQ:-.}" |
+		jq --arg socket "$SOCK" --arg metadata vgpu-test \
+			-f "$VGPU_ROOT/tracer/agent-oci-config.jq" >"$b/config.new" &&
 		mv "$b/config.new" "$b/config.json"
 }
 
