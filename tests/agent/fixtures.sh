@@ -61,7 +61,8 @@ make_rootfs() {
 
 # make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK,
 # made by the shipped tracer/agent-oci-config.jq; $BUNDLE_JQ, when set,
-# is one more jq filter applied to the config before it.
+# is one more jq filter applied to the config before it; with NO_AGENT=1
+# the bundle has no seccomp section at all.
 make_bundle() {
 	local id=$1; shift
 	local b=$T/b/$id
@@ -73,8 +74,9 @@ make_bundle() {
 		.process.terminal = false | .process.args = $args |
 		.root = { path: $root, readonly: true }' \
 		"$b/config.json" | jq "${BUNDLE_JQ:-.}" |
+		if [ "${NO_AGENT:-0}" = 1 ]; then jq 'del(.linux.seccomp)'; else
 		jq --arg socket "$SOCK" --arg metadata vgpu-test \
-			-f "$VGPU_ROOT/tracer/agent-oci-config.jq" >"$b/config.new" &&
+			-f "$VGPU_ROOT/tracer/agent-oci-config.jq"; fi >"$b/config.new" &&
 		mv "$b/config.new" "$b/config.json"
 }
 
