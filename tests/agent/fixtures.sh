@@ -117,6 +117,10 @@ wait_stopped() {
 }
 
 agent_cleanup() {
+	# A sanitizer's report in any server (ASan build) fails the script.
+	if grep -q "Sanitizer" "$T/agent.err" 2>/dev/null; then
+		fail "no sanitizer report from the agent" "$(grep -m 3 -A 5 Sanitizer "$T/agent.err")"
+	fi
 	local id
 	for id in $(timeout 30 runc --root "$RT_ROOT" list -q 2>/dev/null); do
 		timeout 30 runc --root "$RT_ROOT" delete -f "$id" >/dev/null 2>&1
