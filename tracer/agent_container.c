@@ -339,6 +339,33 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* listenerMetadata: "vgpu.backend=sim" or "vgpu.backend=passthrough"
+ * (items split by spaces, commas or semicolons) chooses this container's
+ * backend over the agent's.  Whoever writes a container's config (on
+ * Kubernetes, the pod's owner) writes this: it may choose among the
+ * agent's own backends, never name a file of the host. */
+static void metadata_rules(struct supervisor *s, const char *md)
+{
+	char buf[sizeof(((struct oci_state *)0)->metadata)];
+	snprintf(buf, sizeof(buf), "%s", md);
+	char *save = NULL;
+	for (char *item = strtok_r(buf, " ,;", &save); item;
+	     item = strtok_r(NULL, " ,;", &save)) {
+		const char *v = strchr(item, '=') ? strchr(item, '=') + 1 : "";
+		if (!strncmp(item, "vgpu.backend=", 13) &&
+		    (!strcmp(v, "sim") || !strcmp(v, "passthrough"))) {
+			add_keyword_rule(&s->rules, "listenerMetadata",
+					 "backend", v);
+			const char *strs[] = { "listenerMetadata", item };
+			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
+		} else if (!strncmp(item, "vgpu.", 5)) {
+			say("listenerMetadata: '%s' ignored (only "
+			    "vgpu.backend=sim or vgpu.backend=passthrough)",
+			    item);
+		}
+	}
+}
+
 static void serve_container(struct supervisor *s, const struct agent_conf *c,
 			    const struct oci_state *st, int listener, int ctl)
 {
@@ -353,6 +380,7 @@ static void serve_container(struct supervisor *s, const struct agent_conf *c,
 		const char *argv[] = { "vgpu-run", "agent", "container", st->id };
 		event(s, VT_EV_START, 0, 0, 0, 4, argv);
 	}
+	metadata_rules(s, st->metadata);
 	reserved_builtin_init();
 	if (interposer_init(s)) {
 		/* Checked when the agent started: only a file that changed

@@ -212,9 +212,19 @@ static int top_member(struct walk *w, const char *key, int depth, void *ctx)
 			return bad(w, "state is not an object");
 		return members(w, depth, true, state_member, st);
 	}
-	if (!strcmp(key, "metadata"))
-		return take_string(w, st->metadata, sizeof(st->metadata),
-				   "metadata is not a short plain string");
+	if (!strcmp(key, "metadata")) {
+		/* Only a choice of the container's: one that is not a short
+		 * plain string is dropped, the container served as any. */
+		if (w->p >= w->end)
+			return MORE;
+		if (*w->p != '"')
+			return value(w, depth);
+		bool clean;
+		int r = string(w, st->metadata, sizeof(st->metadata), &clean);
+		if (r == OK && !clean)
+			st->metadata[0] = 0;
+		return r;
+	}
 	if (!strcmp(key, "pid"))
 		return take_long(w, &st->pid);
 	return value(w, depth);

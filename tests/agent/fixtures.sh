@@ -75,7 +75,7 @@ make_bundle() {
 		.root = { path: $root, readonly: true }' \
 		"$b/config.json" | jq "${BUNDLE_JQ:-.}" |
 		if [ "${NO_AGENT:-0}" = 1 ]; then jq 'del(.linux.seccomp)'; else
-		jq --arg socket "$SOCK" --arg metadata vgpu-test \
+		jq --arg socket "$SOCK" \
 			-f "$VGPU_ROOT/tracer/agent-oci-config.jq"; fi >"$b/config.new" &&
 		mv "$b/config.new" "$b/config.json"
 }
