@@ -199,6 +199,8 @@ static int connect_server(const struct agent_conf *c)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
+	/* Bounded: a full backlog must not hold the lock for ever. */
+	time_limit(s, 5);
 	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
 		int e = errno;
 		close(s);
@@ -214,7 +216,6 @@ static int connect_server(const struct agent_conf *c)
 /* Hands the listener over; true once the server said it took it. */
 static bool hand_over(int s, int listener)
 {
-	time_limit(s, 5);
 	char ack = 0;
 	bool ok = send_fd(s, listener) == 0 && read(s, &ack, 1) == 1 &&
 		  ack == 'K';
