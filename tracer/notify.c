@@ -410,7 +410,9 @@ int notify_add_listener(int fd)
 
 /* No process runs under this listener's filter any more.  A listener
  * the loop was handed (agent mode) is closed, so a container's many
- * `exec`s do not pile up; launch mode's own stays as it was. */
+ * `exec`s do not pile up; launch mode's own stays as it was.  A retired
+ * thread still deciding on a closed one answers no one: its ioctl finds
+ * another kind of fd, or a filter that never issued that id. */
 static void listener_gone(struct supervisor *s, int fd)
 {
 	for (size_t i = 0; i < nlisteners; i++)
