@@ -3,7 +3,8 @@
 #   agent_prereqs              skip the whole script (exit 0) when impossible
 #   make_rootfs                $ROOTFS: busybox, vgpu-devquery and the
 #                              libraries it and the served files need (no
-#                              libcuda.so.1 anywhere in it)
+#                              libcuda.so.1 anywhere in it); skips the
+#                              script when runc cannot run a container
 #   make_bundle ID [ARGS...]   $T/b/ID: config.json running ARGS, its
 #                              listenerPath $SOCK
 #   start_agent [OPTIONS]      $AGENT_PID, listening on $SOCK, traces in $TR
@@ -57,6 +58,14 @@ make_rootfs() {
 	done
 	echo 'root:x:0:0:root:/:/bin/sh' >"$ROOTFS/etc/passwd"
 	echo 'root:x:0:' >"$ROOTFS/etc/group"
+	# A host where runc cannot run any container (no cgroups, a
+	# sandbox without namespaces) skips rather than fails.
+	NO_AGENT=1 make_bundle probe /bin/echo probe
+	if ! rt run --bundle "$T/b/probe" probe </dev/null >"$T/probe.out" 2>&1; then
+		skip "tests/agent" "runc cannot run a container here: $(tail -n 1 "$T/probe.out")"
+		exit 0
+	fi
+	rt delete -f probe >/dev/null 2>&1
 }
 
 # make_bundle ID ARGS...: a bundle whose opens and execs go to $SOCK,
