@@ -196,25 +196,6 @@ static int own_dir(const char *what, const char *path)
 	return fd;
 }
 
-/* The backends and rings are set up in each container's server; a bad
- * backend rule is found here, at start, by setting them up once in a
- * child that exits. */
-static int check_backends(struct supervisor *s)
-{
-	fflush(NULL);
-	pid_t p = fork();
-	if (p < 0)
-		return -1;
-	if (p == 0) {
-		reserved_builtin_init();
-		_exit(interposer_init(s) ? 2 : 0);
-	}
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
 static void reap(void)
 {
 	while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -241,7 +222,9 @@ int agent_main(int argc, char **argv)
 			 a.socket ? a.socket : "/run/vgpu-agent");
 		a.state_dir = state_default;
 	}
-	if (supervisor_load(&s) || check_backends(&s))
+	/* Every rule, served file and backend is checked here, at start:
+	 * each container's server inherits them held. */
+	if (supervisor_load(&s))
 		return 2;
 	struct agent_conf c = {
 		.trace_dir = -1, .trace_dir_name = a.trace_dir,

@@ -345,8 +345,9 @@ static void raise_fd_limit(void)
  * backend over the agent's.  Whoever writes a container's config (on
  * Kubernetes, the pod's owner) writes this: it may choose among the
  * agent's own backends, never name a file of the host. */
-static void metadata_rules(struct supervisor *s, const char *md)
+static bool metadata_rules(struct supervisor *s, const char *md)
 {
+	bool added = false;
 	char buf[sizeof(((struct oci_state *)0)->metadata)];
 	snprintf(buf, sizeof(buf), "%s", md);
 	char *save = NULL;
@@ -355,8 +356,8 @@ static void metadata_rules(struct supervisor *s, const char *md)
 		const char *v = strchr(item, '=') ? strchr(item, '=') + 1 : "";
 		if (!strncmp(item, "vgpu.backend=", 13) &&
 		    (!strcmp(v, "sim") || !strcmp(v, "passthrough"))) {
-			add_keyword_rule(&s->rules, "listenerMetadata",
-					 "backend", v);
+			added |= add_keyword_rule(&s->rules, "listenerMetadata",
+						  "backend", v) == 0;
 			const char *strs[] = { "listenerMetadata", item };
 			event(s, VT_EV_NOTE, 0, 0, 0, 2, strs);
 		} else if (!strncmp(item, "vgpu.", 5)) {
@@ -365,6 +366,7 @@ static void metadata_rules(struct supervisor *s, const char *md)
 			    item);
 		}
 	}
+	return added;
 }
 
 static void serve_container(struct supervisor *s, const struct agent_conf *c,
@@ -381,11 +383,14 @@ static void serve_container(struct supervisor *s, const struct agent_conf *c,
 		const char *argv[] = { "vgpu-run", "agent", "container", st->id };
 		event(s, VT_EV_START, 0, 0, 0, 4, argv);
 	}
-	metadata_rules(s, st->metadata);
+	/* A container's own backend choice is resolved here, in its own
+	 * server; the agent's were checked when it started. */
+	if (metadata_rules(s, st->metadata) && interposer_check(s))
+		say("cannot serve its chosen backend: see above");
 	reserved_builtin_init();
 	if (interposer_init(s)) {
-		/* Checked when the agent started: only a file that changed
-		 * since gets here.  The container goes on unserved. */
+		/* Only a drain that cannot start gets here: the container
+		 * goes on unserved. */
 		say("cannot serve this container's libraries");
 		close(listener);
 		on_idle(s);

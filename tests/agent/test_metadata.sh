@@ -8,9 +8,9 @@
 agent_prereqs
 make_rootfs
 dev='device name="Agent GPU" cc=8.9 memory=16GiB sms=60'
-# The agent's default for the driver API: passthrough to a library with
-# no entry points, so only the simulated GPU can name "Agent GPU" there.
-echo 'int vgpu_test_nothing;' >"$T/empty.c"
+# The agent's default for the driver API: passthrough to a "driver" whose
+# cuInit fails with 999, so only the simulated GPU can name "Agent GPU".
+echo 'int cuInit(unsigned flags) { (void)flags; return 999; }' >"$T/empty.c"
 cc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$T/empty.so" "$T/empty.c"
 start_agent --rule "$dev" --backend cuda=passthrough --real-lib cuda="$T/empty.so" ||
 	{ fail "agent starts" "$(cat "$T/agent.err")"; exit 1; }
@@ -24,12 +24,11 @@ expect_eq "the annotation becomes listenerMetadata" \
 	"$(jq -r .linux.seccomp.listenerMetadata "$T/b/chosen/config.json")" "vgpu.backend=sim"
 for id in plain chosen named; do container_up "$id" && wait_stopped "$id"; done
 
-# Each ran, served: the interposer answered cuInit from a backend with
-# no entry points (801: not supported), where without the agent the
-# rootfs has no libcuda.so.1 at all.
+# Each ran, served: its cuInit reached the agent's passthrough driver,
+# where without the agent the rootfs has no libcuda.so.1 at all.
 for id in plain named; do
 	check "$id: the program ran, served by the agent's default" \
-		grep -q "cuInit failed (801)" "$T/b/$id/out" "$T/b/$id/err"
+		grep -q "cuInit failed (999)" "$T/b/$id/out" "$T/b/$id/err"
 done
 if driver_line plain | grep -q "Agent GPU"; then
 	fail "without a choice the agent's backend answers" "$(driver_line plain)"
