@@ -43,7 +43,10 @@ static void usage(FILE *f)
 "  --state-dir DIR    where each container's server is found (default\n"
 "                     PATH.d); servers outlive the agent, so a restarted\n"
 "                     agent hands later `exec`s to the running ones\n"
-"  -v                 say each container's start and end on stderr\n");
+"  -v                 say each container's start and end on stderr\n"
+"\n"
+"A container may choose its backend among the agent's own with the\n"
+"listenerMetadata vgpu.backend=sim or vgpu.backend=passthrough.\n");
 }
 
 enum {
@@ -76,6 +79,8 @@ static int parse_args(struct supervisor *s, struct agent_args *a, int argc,
 {
 	int c;
 	char err[512];
+	/* getopt's own messages start with argv[0]. */
+	argv[0] = "vgpu-run agent";
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v': s->opt.verbose++; break;
@@ -103,8 +108,7 @@ static int parse_args(struct supervisor *s, struct agent_args *a, int argc,
 					     "real-lib", optarg))
 				return -1;
 			break;
-		default:
-			usage(stderr);
+		default:	/* getopt said which option */
 			return -1;
 		}
 	}
@@ -130,15 +134,22 @@ static int activated_socket(void)
 	return SD_LISTEN_FDS_START;
 }
 
+static bool socket_name_fits(const char *path)
+{
+	struct sockaddr_un a;
+	if (strlen(path) < sizeof(a.sun_path))
+		return true;
+	fprintf(stderr, "vgpu-run agent: %s: too long for a unix socket "
+		"name\n", path);
+	return false;
+}
+
 /* PATH made afresh, unless a live agent listens there. */
 static int bind_socket(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		fprintf(stderr, "vgpu-run agent: %s: too long for a unix "
-			"socket name\n", path);
+	if (!socket_name_fits(path))
 		return -1;
-	}
 	strcpy(a.sun_path, path);
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
@@ -208,14 +219,20 @@ int agent_main(int argc, char **argv)
 	struct agent_args a = { 0 };
 	s.root = geteuid() == 0;
 	s.adopted = true;
-	if (parse_args(&s, &a, argc, argv))
+	if (parse_args(&s, &a, argc, argv)) {
+		fprintf(stderr, "Try 'vgpu-run agent --help' for more "
+			"information.\n");
 		return 2;
+	}
 	int lsock = activated_socket();
 	if (lsock < 0 && !a.socket) {
 		fprintf(stderr, "vgpu-run agent: --socket PATH is needed (no "
 			"socket was passed by systemd)\n");
 		return 2;
 	}
+	/* Nothing is made before every refusal that can be said is. */
+	if (a.socket && !socket_name_fits(a.socket))
+		return 2;
 	char state_default[4096];
 	if (!a.state_dir) {
 		snprintf(state_default, sizeof(state_default), "%s.d",
