@@ -3,7 +3,7 @@
 # libcuda.so.1 in it gets the simulated GPU through the agent, each
 # container is traced under its own id, `runc exec` is served into the
 # same trace, runc refuses to start a container with no agent listening,
-# many containers share one agent, and neither a flooding container nor
+# 20 containers share one agent at once, and neither a flooding container nor
 # malformed messages on the agent's socket disturb another's service.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/fixtures.sh"
@@ -123,7 +123,7 @@ else
 fi
 
 # Many containers at once against one agent.
-N=10
+N=20
 for i in $(seq $N); do make_bundle "many$i" /bin/vgpu-devquery; done
 ups=()
 for i in $(seq $N); do container_up "many$i" & ups+=($!); done
