@@ -20,21 +20,29 @@ AGENT_PID=
 AGENT_GROUPS=
 RT_TIMEOUT=30
 
+# apt_install PKG: installed under timeout, the package lists refreshed
+# once when the first try fails (a fresh machine has none).
+apt_install() {
+	timeout 300 apt-get install -y "$1" >"$T/apt.log" 2>&1 && return 0
+	timeout 300 apt-get update >>"$T/apt.log" 2>&1
+	timeout 300 apt-get install -y "$1" >>"$T/apt.log" 2>&1
+}
+
 agent_prereqs() {
 	if ! is_root; then
 		skip "tests/agent" "needs root (runc creates namespaces and cgroups)"
 		exit 0
 	fi
 	if ! command -v runc >/dev/null; then
-		timeout 300 apt-get install -y runc >"$T/apt.log" 2>&1 ||
+		apt_install runc ||
 			{ skip "tests/agent" "runc not installed and apt-get install runc failed: $(tail -n 1 "$T/apt.log")"; exit 0; }
 	fi
 	if ! command -v busybox >/dev/null || ! busybox --list >/dev/null 2>&1; then
-		timeout 300 apt-get install -y busybox-static >"$T/apt.log" 2>&1 ||
+		apt_install busybox-static ||
 			{ skip "tests/agent" "busybox-static not installed and apt-get failed"; exit 0; }
 	fi
-	if ! command -v jq >/dev/null; then
-		skip "tests/agent" "jq is needed to write config.json"
+	if ! command -v jq >/dev/null && ! apt_install jq; then
+		skip "tests/agent" "jq is needed to write config.json and apt-get install jq failed"
 		exit 0
 	fi
 }

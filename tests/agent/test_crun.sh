@@ -8,7 +8,7 @@
 . "$(dirname "$0")/fixtures.sh"
 agent_prereqs
 if ! command -v crun >/dev/null; then
-	timeout 300 apt-get install -y crun >"$T/apt.log" 2>&1 ||
+	apt_install crun ||
 		{ skip "tests/agent/crun" "crun not installed and apt-get install crun failed: $(tail -n 1 "$T/apt.log")"; exit 0; }
 fi
 hybrid=0
