@@ -112,8 +112,7 @@ static int need_file_name(const char *opt, const char *arg)
 	return -1;
 }
 
-static int add_rule_text(struct ruleset *rs, const char *origin,
-			 const char *text)
+int add_rule_text(struct ruleset *rs, const char *origin, const char *text)
 {
 	char err[512];
 	if (rules_parse(rs, origin, text, err, sizeof(err))) {
@@ -124,8 +123,8 @@ static int add_rule_text(struct ruleset *rs, const char *origin,
 }
 
 /* "API=VALUE" or "VALUE" -> a rule line for KEYWORD. */
-static int add_keyword_rule(struct ruleset *rs, const char *opt,
-			    const char *keyword, const char *arg)
+int add_keyword_rule(struct ruleset *rs, const char *opt,
+		     const char *keyword, const char *arg)
 {
 	char line[PATH_MAX + 64];
 	const char *eq = strchr(arg, '=');
@@ -268,18 +267,14 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 	return trace_out_check(s->opt.trace_path);
 }
 
-int main(int argc, char **argv)
+/* After the options: where @lib/ points, the shipped rules, every
+ * served file and backend checked and held.  Returns 0, or -1 (said on
+ * stderr). */
+int supervisor_load(struct supervisor *s)
 {
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return report_main(argc - 1, argv + 1);
-
-	static struct supervisor s = { .listener = -1 };
-	s.root = geteuid() == 0;
-	if (parse_args(&s, argc, argv))
-		return refused();
 	const char *env_libdir = getenv("VGPU_LIBDIR");
-	s.libdir = env_libdir ? strdup(env_libdir) : install_dir(INSTALL_PKGLIBDIR);
-	if (!s.opt.no_default_rules) {
+	s->libdir = env_libdir ? strdup(env_libdir) : install_dir(INSTALL_PKGLIBDIR);
+	if (!s->opt.no_default_rules) {
 		char path[PATH_MAX], err[512];
 		const char *env_rules = getenv("VGPU_DEFAULT_RULES");
 		snprintf(path, sizeof(path), "%s",
@@ -291,9 +286,9 @@ int main(int argc, char **argv)
 			free(data);
 		}
 		if (access(path, R_OK) == 0 &&
-		    rules_parse_file(&s.rules, path, err, sizeof(err))) {
+		    rules_parse_file(&s->rules, path, err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
-			return refused();
+			return -1;
 		}
 		/* The site's own rules, after the shipped ones. */
 		const char *env_dir = getenv("VGPU_RULES_DIR");
@@ -304,11 +299,27 @@ int main(int argc, char **argv)
 		}
 	}
 	char err[1024];
-	if (!s.libdir || served_files_open(&s, err, sizeof(err))) {
-		fprintf(stderr, "vgpu-run: %s\n", s.libdir ? err : "out of memory");
-		return refused();
+	if (!s->libdir || served_files_open(s, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-run: %s\n", s->libdir ? err : "out of memory");
+		return -1;
 	}
-	if (interposer_check(&s))
+	if (interposer_check(s))
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "agent"))
+		return agent_main(argc - 1, argv + 1);
+
+	static struct supervisor s = { .listener = -1 };
+	s.root = geteuid() == 0;
+	if (parse_args(&s, argc, argv))
+		return refused();
+	if (supervisor_load(&s))
 		return refused();
 	/* The report file is made now, before the program runs: at exit its
 	 * name may be the program's (a link it planted), our descriptor not. */

@@ -21,6 +21,14 @@
 
 #define PATH_BUF 4096
 #define MAX_ARGS 256
+#define MAX_LISTENERS 64
+
+/* The listener the notification this thread decides came from.  One loop
+ * may serve several (agent mode: a container's first process and each
+ * process entering it later), and a thread the watchdog retired answers
+ * on the listener of its own notification, whatever the loop took up
+ * since. */
+static __thread int cur_listener = -1;
 
 static int respond(int listener, struct seccomp_notif_resp *resp)
 {
@@ -31,26 +39,26 @@ static int respond(int listener, struct seccomp_notif_resp *resp)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static void answer_continue(struct supervisor *s, uint64_t id)
+static void answer_continue(uint64_t id)
 {
 	struct seccomp_notif_resp r = {
 		.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE,
 	};
-	respond(s->listener, &r);
+	respond(cur_listener, &r);
 }
 
 /* neg_errno: the syscall's result, e.g. -ENOENT. */
-static void answer_error(struct supervisor *s, uint64_t id, int neg_errno)
+static void answer_error(uint64_t id, int neg_errno)
 {
 	struct seccomp_notif_resp r = { .id = id, .error = neg_errno };
-	respond(s->listener, &r);
+	respond(cur_listener, &r);
 }
 
 /* Inject fd as the result of the notified open.  Returns the target's fd
  * number or -errno: -ENOENT when the notification is no longer valid
  * (the thread was interrupted or died), which the kernel checks itself,
  * so an injected fd always reaches the thread whose path we read. */
-static int answer_fd(struct supervisor *s, uint64_t id, int fd, int oflags)
+static int answer_fd(uint64_t id, int fd, int oflags)
 {
 	struct seccomp_notif_addfd a = {
 		.id = id,
@@ -58,25 +66,25 @@ static int answer_fd(struct supervisor *s, uint64_t id, int fd, int oflags)
 		.srcfd = (uint32_t)fd,
 		.newfd_flags = (oflags & O_CLOEXEC) ? O_CLOEXEC : 0,
 	};
-	int r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	int r = ioctl(cur_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	if (r >= 0)
 		return r;
 	if (errno == EINVAL) {
 		/* Before 5.14: add the fd, then answer with its number. */
 		a.flags = 0;
-		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		r = ioctl(cur_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 		if (r >= 0) {
 			struct seccomp_notif_resp resp = { .id = id, .val = r };
-			respond(s->listener, &resp);
+			respond(cur_listener, &resp);
 			return r;
 		}
 	}
 	return -errno;
 }
 
-static bool still_valid(struct supervisor *s, uint64_t id)
+static bool still_valid(uint64_t id)
 {
-	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	return ioctl(cur_listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
@@ -87,12 +95,12 @@ static void handle_reserved(struct supervisor *s, struct seccomp_notif *n,
 	int fd = reserved_serve(s, n->pid, name, &what);
 	int res = fd;
 	if (fd >= 0) {
-		res = answer_fd(s, n->id, fd, oflags);
+		res = answer_fd(n->id, fd, oflags);
 		close(fd);
 		if (res < 0)
-			answer_error(s, n->id, res);
+			answer_error(n->id, res);
 	} else {
-		answer_error(s, n->id, fd);
+		answer_error(n->id, fd);
 	}
 	const char *strs[] = { path, what };
 	event(s, VT_EV_RESERVED, n->pid, res, 0, 2, strs);
@@ -105,7 +113,7 @@ static bool unexamined(struct supervisor *s, struct seccomp_notif *n,
 {
 	if (watch_may_look(target_tgid((pid_t)n->pid)))
 		return false;
-	answer_continue(s, n->id);
+	answer_continue(n->id);
 	const char *strs[] = { "not examined", path,
 			       "an earlier look at this process's files is stuck" };
 	event(s, VT_EV_ERROR, n->pid, -EBUSY, 0, 3, strs);
@@ -120,7 +128,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	ssize_t len = target_read_string(n->pid, path_addr, path, sizeof(path));
 	if (len < 0) {
 		/* A bad pointer: the kernel will answer EFAULT itself. */
-		answer_continue(s, n->id);
+		answer_continue(n->id);
 		return;
 	}
 	if (s->opt.trace_syscalls) {
@@ -129,7 +137,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 		/* The wider filter of --trace-syscalls also brings opens
 		 * that cannot be library loads: those are not ours. */
 		if (oflags & NOT_A_LOAD) {
-			answer_continue(s, n->id);
+			answer_continue(n->id);
 			return;
 		}
 	}
@@ -143,7 +151,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	const char *kept = f ? open_refuses_serving(n->pid, dirfd, path,
 						    oflags, resolve) : NULL;
 	if (kept) {
-		answer_continue(s, n->id);
+		answer_continue(n->id);
 		char msg[PATH_BUF + 256];
 		snprintf(msg, sizeof(msg), "%s: %s", path, kept);
 		const char *strs[] = { "not served", msg };
@@ -157,23 +165,23 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	 * process that took its pid meanwhile.  Answer first, log after:
 	 * the program waits for the one, not the other. */
 	if (!reserved && !f) {
-		answer_continue(s, n->id);
+		answer_continue(n->id);
 		const char *strs[] = { path };
 		event(s, VT_EV_OPEN_PASSED, n->pid, 0, 0, 1, strs);
 		return;
 	}
 	if (reserved) {
-		if (still_valid(s, n->id))
+		if (still_valid(n->id))
 			handle_reserved(s, n, path, oflags);
 		else
-			answer_continue(s, n->id);
+			answer_continue(n->id);
 		return;
 	}
 	int fd = fdpool_take(f);
 	/* Each served descriptor is a description of its own. */
 	if (fd >= 0 && (oflags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, O_NONBLOCK);
-	int res = fd >= 0 ? answer_fd(s, n->id, fd, oflags) : fd;
+	int res = fd >= 0 ? answer_fd(n->id, fd, oflags) : fd;
 	if (fd >= 0)
 		close(fd);
 	if (res == -ENOENT && fd >= 0)
@@ -181,7 +189,7 @@ static void handle_open(struct supervisor *s, struct seccomp_notif *n,
 	if (res < 0) {
 		/* The target refused the fd (an LSM, a full fd table): it
 		 * opens its own path instead, and the trace says why. */
-		answer_continue(s, n->id);
+		answer_continue(n->id);
 		char msg[PATH_BUF + 256], msg_out[4 * sizeof(msg)];
 		snprintf(msg, sizeof(msg),
 			 "could not serve %s for %s: %s%s", f->path, path,
@@ -264,8 +272,8 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 					 &grants);
 	/* execvp tries every $PATH entry: a name that is not there is no
 	 * exec worth a record. */
-	if (found == -ENOENT || !still_valid(s, n->id)) {
-		answer_continue(s, n->id);
+	if (found == -ENOENT || !still_valid(n->id)) {
+		answer_continue(n->id);
 		free(argbuf);
 		return;
 	}
@@ -291,7 +299,7 @@ static void handle_exec(struct supervisor *s, struct seccomp_notif *n,
 		};
 		event(s, VT_EV_NOTE, n->pid, owner, mode, 2, w);
 	}
-	answer_continue(s, n->id);
+	answer_continue(n->id);
 	free(argbuf);
 }
 
@@ -326,7 +334,7 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 		if (a[3] < sizeof(uint64_t) || a[3] > sizeof(how) ||
 		    target_read(n->pid, a[2], &how, (size_t)a[3]) ||
 		    (how.flags & NOT_A_LOAD)) {
-			answer_continue(s, n->id);
+			answer_continue(n->id);
 			return;
 		}
 		handle_open(s, n, (int)a[0], a[1], (int)how.flags, how.resolve);
@@ -343,7 +351,7 @@ static void handle(struct supervisor *s, struct seccomp_notif *n)
 		syscalls_other(s, n);
 		return;
 	default:
-		answer_continue(s, n->id);
+		answer_continue(n->id);
 	}
 }
 
@@ -399,11 +407,37 @@ static bool reap(struct supervisor *s)
  * polls, so none of this needs a lock. */
 static int sfd = -1;
 static size_t nsize;
-static bool listener_open = true;
+static int listeners[MAX_LISTENERS];
+static size_t nlisteners;
+
+int notify_add_listener(int fd)
+{
+	if (nlisteners == MAX_LISTENERS)
+		return -ENOSPC;
+	listeners[nlisteners++] = fd;
+	return 0;
+}
+
+/* No process runs under this listener's filter any more.  A listener
+ * the loop was handed (agent mode) is closed, so a container's many
+ * `exec`s do not pile up; launch mode's own stays as it was.  A retired
+ * thread still deciding on a closed one answers no one: its ioctl finds
+ * another kind of fd, or a filter that never issued that id. */
+static void listener_gone(struct supervisor *s, int fd)
+{
+	for (size_t i = 0; i < nlisteners; i++)
+		if (listeners[i] == fd) {
+			listeners[i] = listeners[--nlisteners];
+			break;
+		}
+	if (s->adopted)
+		close(fd);
+}
 
 /* The loop, on whichever thread the watchdog made its owner.  Returns
- * when the tree is gone, or when this thread was retired by the watchdog
- * while a decision held it (another thread serves by then). */
+ * when the tree is gone (agent mode: when its last listener hung up), or
+ * when this thread was retired by the watchdog while a decision held it
+ * (another thread serves by then). */
 static void serve(struct supervisor *s)
 {
 	struct seccomp_notif *n = calloc(1, nsize);
@@ -412,28 +446,36 @@ static void serve(struct supervisor *s)
 		return;
 	}
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = listener_open ? s->listener : -1, .events = POLLIN },
-		};
-		int r = poll(p, 2, 200);
+		struct pollfd p[2 + MAX_LISTENERS];
+		size_t np = 2 + nlisteners;
+		p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = s->adopted ? s->control : -1,
+					.events = POLLIN };
+		for (size_t i = 0; i < nlisteners; i++)
+			p[2 + i] = (struct pollfd){ .fd = listeners[i],
+						    .events = POLLIN };
+		int r = poll(p, np, 200);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN) {
-			memset(n, 0, nsize);
-			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) == 0) {
+		for (size_t i = 2; r > 0 && i < np; i++) {
+			if (p[i].revents & POLLIN) {
+				memset(n, 0, nsize);
+				cur_listener = p[i].fd;
+				if (ioctl(p[i].fd, SECCOMP_IOCTL_NOTIF_RECV, n))
+					continue;	/* ENOENT: the thread was killed meanwhile */
 				watch_enter((pid_t)n->pid);
 				handle(s, n);
 				if (watch_leave()) {
 					free(n);
 					return;
 				}
+			} else if (p[i].revents & (POLLHUP | POLLERR)) {
+				listener_gone(s, p[i].fd);
 			}
-			/* ENOENT: the notifying thread was killed meanwhile. */
-		} else if (p[1].revents & (POLLHUP | POLLERR)) {
-			/* No process runs under the filter any more. */
-			listener_open = false;
 		}
+		if (s->adopted && (p[1].revents & POLLIN))
+			s->on_control(s);
+		bool tree_gone = false;
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			bool chld = false;
@@ -443,8 +485,7 @@ static void serve(struct supervisor *s)
 				else
 					forward_signal(s, &si);
 			}
-			if (chld && reap(s))
-				break;
+			tree_gone = chld && reap(s);
 		}
 		if (r == 0) {
 			thread_handle_sweep();
@@ -453,9 +494,12 @@ static void serve(struct supervisor *s)
 				vt_writer_flush(s->trace);
 				trace_unlock();
 			}
-			if (reap(s))
-				break;
+			tree_gone = tree_gone || reap(s);
 		}
+		/* An adopted listener's processes are not our children: the
+		 * loop ends when no listener is left. */
+		if (s->adopted ? nlisteners == 0 && !s->on_idle(s) : tree_gone)
+			break;
 	}
 	free(n);
 	watch_done();
@@ -477,8 +521,12 @@ int notify_loop(struct supervisor *s)
 	}
 	nsize = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
 		sz.seccomp_notif : sizeof(struct seccomp_notif);
+	if (!s->adopted && notify_add_listener(s->listener))
+		return 1;
 	watch_run(s, serve);
 	close(sfd);
+	if (s->adopted)
+		return 0;
 	if (!s->child_done)
 		return 1;
 	if (WIFSIGNALED(s->child_status))

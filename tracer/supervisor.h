@@ -61,6 +61,15 @@ struct supervisor {
 	int child_status;
 	bool child_done;
 	uint64_t notifications;
+	/* Agent mode (agent*.c): the listeners were handed over by an OCI
+	 * runtime, not made for a program we spawned.  The loop polls
+	 * control, where more listeners arrive (on_control takes them:
+	 * notify_add_listener), and when its last listener hangs up it ends
+	 * unless on_idle says one more came. */
+	bool adopted;
+	int control;
+	void (*on_control)(struct supervisor *s);
+	bool (*on_idle)(struct supervisor *s);
 };
 
 /* Library loads are read-only opens: writes, creates and O_PATH look-ups
@@ -81,8 +90,11 @@ void supervisor_signals(sigset_t *set);
 int spawn_program(struct supervisor *s);
 
 /* notify.c: serve notifications and reap children until the tree is
- * gone.  Returns the exit status for vgpu-run. */
+ * gone.  Returns the exit status for vgpu-run.  The loop serves
+ * s->listener (launch mode) or those added (agent mode: before the loop,
+ * or from on_control while it runs); -ENOSPC when too many are open. */
 int notify_loop(struct supervisor *s);
+int notify_add_listener(int fd);
 
 /* target.c: reading the target's memory and view of the filesystem. */
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
@@ -201,6 +213,16 @@ void trace_unlock(void);
 int interposer_check(struct supervisor *s);
 int interposer_init(struct supervisor *s);
 void interposer_finish(struct supervisor *s);
+
+/* main.c: rule lines from options (-1: said on stderr), and what every
+ * mode loads after its options (libdir, default rules, served files). */
+int add_rule_text(struct ruleset *rs, const char *origin, const char *text);
+int add_keyword_rule(struct ruleset *rs, const char *opt,
+		     const char *keyword, const char *arg);
+int supervisor_load(struct supervisor *s);
+
+/* agent.c: `vgpu-run agent`, serving OCI runtimes' listeners. */
+int agent_main(int argc, char **argv);
 
 /* Shared entry points of optional parts (weak: absent parts say so). */
 int report_main(int argc, char **argv);
