@@ -292,10 +292,10 @@ int supervisor_load(struct supervisor *s)
 		}
 		/* The site's own rules, after the shipped ones. */
 		const char *env_dir = getenv("VGPU_RULES_DIR");
-		if (rules_parse_dir(&s.rules, env_dir ? env_dir : RULES_D,
+		if (rules_parse_dir(&s->rules, env_dir ? env_dir : RULES_D,
 				    err, sizeof(err))) {
 			fprintf(stderr, "vgpu-run: %s\n", err);
-			return refused();
+			return -1;
 		}
 	}
 	char err[1024];
