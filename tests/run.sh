@@ -21,6 +21,7 @@ done
 
 passed=0 failed=0 skipped=0
 failures=()
+times=()
 logdir=$(mktemp -d /tmp/vgpu-tests.XXXXXX)
 chmod 755 "$logdir"
 
@@ -32,9 +33,11 @@ run_tree() {
 		name=$label${rel%.sh}
 		out=$logdir/$(echo "$name" | tr '/' '_').log
 		printf '== %s\n' "$name"
+		local t0=$SECONDS
 		VGPU_ROOT=$root VGPU_BUILD=$root/$tree VGPU_SAN=$([ "$label" = "" ] && echo 0 || echo 1) \
 			timeout -k 10 "$limit" bash "$script" >"$out" 2>&1 </dev/null
 		rc=$?
+		times+=("$((SECONDS - t0)) $name")
 		local p f s
 		p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out"); s=$(grep -c '^SKIP ' "$out")
 		grep -E '^(PASS|FAIL|SKIP) ' "$out" | sed "s|^|  |"
@@ -55,6 +58,8 @@ run_tree "$build" ""
 if [ -n "$build_asan" ]; then
 	run_tree "$build_asan" "asan:"
 fi
+# Where the time went: the slowest scripts, so the suite stays short.
+printf '%s\n' "${times[@]}" | sort -rn | head -n 8 | awk '{ printf "slowest: %4ds %s\n", $1, $2 }'
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed scripts: ${failures[*]} (logs in $logdir)"
 fi

@@ -5,6 +5,9 @@
 # tree where pkg-config cannot find libseccomp until a stand-in apt-get
 # has "installed" it, which is what a fresh machine's first make sees.
 . "$(dirname "$0")/../lib.sh"
+# A user's first make is not a sub-make: make check's own MAKELEVEL and
+# jobserver would make it print "Entering directory" lines.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 if [ "$VGPU_SAN" = 1 ]; then skip "make" "the ASan run checks the build tree only"; exit 0; fi
 need() { command -v "$1" >/dev/null || { skip "make" "$1 not installed"; exit 0; }; }
 need pkg-config
