@@ -25,3 +25,19 @@ $(BUILD)/gen/api_decode.inc: common/api_decode.txt
 FUZZ_TIME ?= 300
 fuzz: $(BUILD)/gen/api_decode.inc
 	VGPU_BUILD=$(abspath $(BUILD)) VGPU_FUZZ_TIME=$(FUZZ_TIME) bash tests/report/test_fuzz.sh
+
+# The node agent's files: the runtime wrapper, its jq filter and the
+# systemd units, with the install's own paths written in.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+AGENT_PATHS := sed -e 's|/usr/local/bin|$(BINDIR)|g' \
+	-e 's|/usr/local/share/vgpu-run|$(PKGDATADIR)|g'
+.PHONY: install-agent
+install: install-agent
+install-agent:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(AGENT_PATHS) tracer/agent-units/vgpu-runc >$(DESTDIR)$(BINDIR)/vgpu-runc
+	chmod 0755 $(DESTDIR)$(BINDIR)/vgpu-runc
+	install -m 0644 tracer/agent-oci-config.jq $(DESTDIR)$(PKGDATADIR)/
+	for u in vgpu-agent.service vgpu-agent.socket; do \
+		$(AGENT_PATHS) tracer/agent-units/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+	done

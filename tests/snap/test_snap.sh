@@ -13,6 +13,7 @@
 . "$(dirname "$0")/host.sh"
 name="snap through snap-confine"
 is_root || { skip "$name" "needs root (installs snapd and runs it)"; exit 0; }
+[ "$VGPU_SAN" = 1 ] && { skip "$name" "the ASan run checks vgpu-run itself in tests/supervisor; snapd is installed and purged once"; exit 0; }
 command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
 	{ skip "$name" "no apt-get: Debian's snapd cannot be installed"; exit 0; }
 [ -d /run/systemd/system ] &&
