@@ -94,8 +94,9 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t at)
 	return 0;
 }
 
-/* The codec's output.  A failure is only passed back: the trailer that
- * lost() writes needs the codec, which is busy until it returns. */
+/* Appends to the file: the codec's output, and plain records through
+ * raw_write.  A failure is only passed back: the trailer that lost()
+ * writes needs the codec, which is busy while it emits. */
 static int codec_emit(struct vt_writer *w, const void *p, size_t n)
 {
 	const unsigned char *c = p;
@@ -190,18 +191,8 @@ static int lost(struct vt_writer *w, int err)
 
 static int raw_write(struct vt_writer *w, const void *p, size_t n)
 {
-	const unsigned char *c = p;
-	while (n) {
-		ssize_t k = write(w->fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return lost(w, k < 0 ? -errno : -EIO);
-		c += k;
-		n -= (size_t)k;
-		w->off += (uint64_t)k;
-	}
-	return 0;
+	int rc = codec_emit(w, p, n);
+	return rc ? lost(w, rc) : 0;
 }
 
 static int codec_run(struct vt_writer *w, const void *p, size_t n,
