@@ -50,20 +50,14 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_SOCKET = 256, OPT_TRACE_DIR, OPT_STATE_DIR, OPT_RULES, OPT_RULE,
-	OPT_BACKEND, OPT_REAL_LIB, OPT_NO_DEFAULT, OPT_LOSSY,
+	OPT_SOCKET = 256, OPT_TRACE_DIR, OPT_STATE_DIR,
 };
 
 static const struct option longopts[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "trace-dir", required_argument, NULL, OPT_TRACE_DIR },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "rule", required_argument, NULL, OPT_RULE },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "real-lib", required_argument, NULL, OPT_REAL_LIB },
-	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
-	{ "lossy", no_argument, NULL, OPT_LOSSY },
+	RULE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,7 +72,6 @@ static int parse_args(struct supervisor *s, struct agent_args *a, int argc,
 		      char **argv)
 {
 	int c;
-	char err[512];
 	/* getopt's own messages start with argv[0]. */
 	argv[0] = "vgpu-run agent";
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -88,28 +81,10 @@ static int parse_args(struct supervisor *s, struct agent_args *a, int argc,
 		case OPT_SOCKET: a->socket = optarg; break;
 		case OPT_TRACE_DIR: a->trace_dir = optarg; break;
 		case OPT_STATE_DIR: a->state_dir = optarg; break;
-		case OPT_NO_DEFAULT: s->opt.no_default_rules = true; break;
-		case OPT_LOSSY: s->opt.lossy = true; break;
-		case OPT_RULES:
-			if (rules_parse_file(&s->rules, optarg, err, sizeof(err))) {
-				fprintf(stderr, "vgpu-run agent: %s\n", err);
+		default:
+			/* getopt said which option, or the rule option did */
+			if (rule_option(s, "vgpu-run agent", c, optarg) != 1)
 				return -1;
-			}
-			break;
-		case OPT_RULE:
-			if (add_rule_text(&s->rules, "--rule", optarg))
-				return -1;
-			break;
-		case OPT_BACKEND:
-		case OPT_REAL_LIB:
-			if (add_keyword_rule(&s->rules, c == OPT_BACKEND ?
-					     "--backend" : "--real-lib",
-					     c == OPT_BACKEND ? "backend" :
-					     "real-lib", optarg))
-				return -1;
-			break;
-		default:	/* getopt said which option */
-			return -1;
 		}
 	}
 	if (optind < argc) {

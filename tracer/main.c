@@ -104,11 +104,12 @@ static int refused(void)
 
 /* An option that names a file: "" would only fail later, by a stranger
  * message (or, for a report, after the program ran). */
-static int need_file_name(const char *opt, const char *arg)
+static int need_file_name(const char *prog, const char *opt,
+			  const char *arg)
 {
 	if (*arg)
 		return 0;
-	fprintf(stderr, "vgpu-run: %s: empty file name\n", opt);
+	fprintf(stderr, "%s: %s: empty file name\n", prog, opt);
 	return -1;
 }
 
@@ -138,22 +139,46 @@ int add_keyword_rule(struct ruleset *rs, const char *opt,
 	return add_rule_text(rs, opt, line);
 }
 
+int rule_option(struct supervisor *s, const char *prog, int c,
+		const char *arg)
+{
+	char err[512];
+	switch (c) {
+	case OPT_NO_DEFAULT:
+		s->opt.no_default_rules = true;
+		return 1;
+	case OPT_LOSSY:
+		s->opt.lossy = true;
+		return 1;
+	case OPT_RULES:
+		if (need_file_name(prog, "--rules", arg))
+			return -1;
+		if (rules_parse_file(&s->rules, arg, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			return -1;
+		}
+		return 1;
+	case OPT_RULE:
+		return add_rule_text(&s->rules, "--rule", arg) ? -1 : 1;
+	case OPT_BACKEND:
+		return add_keyword_rule(&s->rules, "--backend", "backend",
+					arg) ? -1 : 1;
+	case OPT_REAL_LIB:
+		return add_keyword_rule(&s->rules, "--real-lib", "real-lib",
+					arg) ? -1 : 1;
+	}
+	return 0;
+}
+
 enum {
-	OPT_FORCE = 256, OPT_REPORT, OPT_RULES, OPT_RULE, OPT_REDIRECT,
-	OPT_BACKEND, OPT_REAL_LIB, OPT_NO_DEFAULT, OPT_LOSSY,
-	OPT_TRACE_SYSCALLS, OPT_TRACE_EXPORT, OPT_VERSION, OPT_TRACE_OUT,
+	OPT_FORCE = 256, OPT_REPORT, OPT_REDIRECT, OPT_TRACE_SYSCALLS, OPT_TRACE_EXPORT, OPT_VERSION, OPT_TRACE_OUT,
 };
 
 static const struct option longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "rule", required_argument, NULL, OPT_RULE },
+	RULE_LONGOPTS,
 	{ "redirect", required_argument, NULL, OPT_REDIRECT },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "real-lib", required_argument, NULL, OPT_REAL_LIB },
-	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
-	{ "lossy", no_argument, NULL, OPT_LOSSY },
 	{ "trace-syscalls", no_argument, NULL, OPT_TRACE_SYSCALLS },
 	{ "trace-export-tables", no_argument, NULL, OPT_TRACE_EXPORT },
 	{ "compress", no_argument, NULL, OPT_TRACE_OUT },
@@ -186,7 +211,6 @@ static struct vt_writer *open_trace(struct supervisor *s, int *readback)
 static int parse_args(struct supervisor *s, int argc, char **argv)
 {
 	int c, at;
-	char err[512];
 	/* getopt's own messages start with argv[0]: ours, not the path we
 	 * were run by. */
 	char *self = argv[0];
@@ -198,7 +222,7 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 				return -1;
 			break;
 		case 'o':
-			if (need_file_name("-o", optarg))
+			if (need_file_name("vgpu-run", "-o", optarg))
 				return -1;
 			s->opt.trace_path = optarg;
 			break;
@@ -209,26 +233,12 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 		case OPT_VERSION: printf("vgpu-run %s\n", VGPU_VERSION); exit(0);
 		case OPT_FORCE: s->opt.force = true; break;
 		case OPT_REPORT:
-			if (need_file_name("--report", optarg))
+			if (need_file_name("vgpu-run", "--report", optarg))
 				return -1;
 			s->opt.report_path = optarg;
 			break;
-		case OPT_NO_DEFAULT: s->opt.no_default_rules = true; break;
-		case OPT_LOSSY: s->opt.lossy = true; break;
 		case OPT_TRACE_SYSCALLS: s->opt.trace_syscalls = true; break;
 		case OPT_TRACE_EXPORT: s->opt.trace_export_tables = true; break;
-		case OPT_RULES:
-			if (need_file_name("--rules", optarg))
-				return -1;
-			if (rules_parse_file(&s->rules, optarg, err, sizeof(err))) {
-				fprintf(stderr, "vgpu-run: %s\n", err);
-				return -1;
-			}
-			break;
-		case OPT_RULE:
-			if (add_rule_text(&s->rules, "--rule", optarg))
-				return -1;
-			break;
 		case OPT_REDIRECT: {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
@@ -243,18 +253,10 @@ static int parse_args(struct supervisor *s, int argc, char **argv)
 				return -1;
 			break;
 		}
-		case OPT_BACKEND:
-			if (add_keyword_rule(&s->rules, "--backend", "backend",
-					     optarg))
+		default:
+			/* getopt said which option, or the rule option did */
+			if (rule_option(s, "vgpu-run", c, optarg) != 1)
 				return -1;
-			break;
-		case OPT_REAL_LIB:
-			if (add_keyword_rule(&s->rules, "--real-lib", "real-lib",
-					     optarg))
-				return -1;
-			break;
-		default:	/* getopt said which option */
-			return -1;
 		}
 	}
 	argv[0] = self;

@@ -221,6 +221,24 @@ int add_keyword_rule(struct ruleset *rs, const char *opt,
 		     const char *keyword, const char *arg);
 int supervisor_load(struct supervisor *s);
 
+/* The options vgpu-run and its agent share: they build the rule set.
+ * Their values sit above either program's own option enum.  rule_option
+ * returns 1 when C was one of them and is taken, 0 when it is not one
+ * of them, -1 when refused (said on stderr, PROG first). */
+enum {
+	OPT_RULES = 512, OPT_RULE, OPT_BACKEND, OPT_REAL_LIB, OPT_NO_DEFAULT,
+	OPT_LOSSY,
+};
+#define RULE_LONGOPTS \
+	{ "rules", required_argument, NULL, OPT_RULES }, \
+	{ "rule", required_argument, NULL, OPT_RULE }, \
+	{ "backend", required_argument, NULL, OPT_BACKEND }, \
+	{ "real-lib", required_argument, NULL, OPT_REAL_LIB }, \
+	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT }, \
+	{ "lossy", no_argument, NULL, OPT_LOSSY }
+int rule_option(struct supervisor *s, const char *prog, int c,
+		const char *arg);
+
 /* agent.c: `vgpu-run agent`, serving OCI runtimes' listeners. */
 int agent_main(int argc, char **argv);
 
