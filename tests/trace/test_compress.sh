@@ -70,10 +70,10 @@ else fail "damaged compressed trace: a named error" "exit $rc: $(head -c 300 "$T
 # A disk that fills: the compressed trace ends where it was whole, with
 # its cause, as a plain one does.  (The ring memory of traced calls
 # counts against a file size limit too: events fill it here.)
-cc_test "$T/open_random" "$VGPU_ROOT/tests/trace/open_random.c" || fail build open_random
+cc_test "$T/open_random" "$VGPU_ROOT/tests/hostile/io_open_many.c" || fail build open_random
 chmod 0755 "$T/open_random"
 # 4 MiB: past the frames a compressor with threads of its own writes.
-(ulimit -f 4096; trap '' XFSZ; timeout 120 "$BIN/vgpu-run" --no-default-rules -o "$T/fsize.zst" -- "$T/open_random" 6000 2000) >/dev/null 2>"$T/err"; rc=$?
+(ulimit -f 4096; trap '' XFSZ; timeout 120 "$BIN/vgpu-run" --no-default-rules -o "$T/fsize.zst" -- "$T/open_random" 6000 2000 random) >/dev/null 2>"$T/err"; rc=$?
 expect_eq "compressed, file size limit: vgpu-run exits 74" "$rc" 74
 expect_eq "compressed, file size limit: said once" \
 	"$(grep -c "trace cannot be written at byte [0-9]*: File too large" "$T/err")" 1
