@@ -63,7 +63,18 @@ static unsigned roots_gen;
 /* Threads whose root-moving call may still be running; while any is, no
  * root is kept.  More than MAX_MOVING at once: none is kept again. */
 static pid_t moving[MAX_MOVING];
-static unsigned nmoving;
+static atomic_uint nmoving;	/* written under the lock; read without it
+				 * by the notify loop's every notification */
+
+/* Under the lock: TID's root-moving call, if any, is over. */
+static void settled_locked(pid_t tid)
+{
+	for (unsigned i = 0; i < nmoving; i++)
+		if (moving[i] == tid) {
+			moving[i] = moving[--nmoving];
+			break;
+		}
+}
 static bool roots_unsettled;
 
 static void close_handle(struct thread_handle *h)
@@ -217,13 +228,12 @@ bool thread_handle_groups(struct thread_handle *h, gid_t *groups, int *n,
 
 void thread_handle_call(pid_t tid, enum thread_call what)
 {
+	/* Most notifications change nothing kept: no lock for them. */
+	if (what == CALL_OTHER && !atomic_load(&nmoving))
+		return;
 	pthread_mutex_lock(&lock);
 	/* Any notification of a thread's means its previous call is over. */
-	for (unsigned i = 0; i < nmoving; i++)
-		if (moving[i] == tid) {
-			moving[i] = moving[--nmoving];
-			break;
-		}
+	settled_locked(tid);
 	if (what == CALL_MOVES_ROOT) {
 		roots_gen++;
 		if (nmoving < MAX_MOVING)
@@ -246,11 +256,7 @@ void thread_handle_forget(pid_t tid)
 	struct thread_handle *h = tid > 0 ? table[(size_t)tid % SLOTS] : NULL;
 	if (h && h->tid == tid)
 		drop_locked(h);
-	for (unsigned i = 0; i < nmoving; i++)
-		if (moving[i] == tid) {
-			moving[i] = moving[--nmoving];
-			break;
-		}
+	settled_locked(tid);
 	pthread_mutex_unlock(&lock);
 }
 
