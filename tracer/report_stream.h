@@ -12,6 +12,7 @@ struct rpt_stream {
 	/* html: thread names seen (VT_REC_THREAD), capped */
 	struct stream_thread { uint32_t pid, tid; char *name; } *threads;
 	size_t nthreads;
+	void *priv;		/* a writer's own state (html) */
 };
 
 #define STREAM_MAX_THREADS 4096
