@@ -23,7 +23,6 @@
 #define HTML_BUCKETS 1024
 #define HTML_MAX_LANES 4096	/* threads beyond share the last lane */
 #define HTML_MAX_DEPTH 64
-#define HTML_FUNC_SLOTS 16384	/* hash of functions for self time */
 
 enum call_status { ST_OK, ST_FAILED, ST_PROBE, ST_UNFINISHED };
 
@@ -47,102 +46,46 @@ struct lane {
 	uint64_t child_ns[HTML_MAX_DEPTH + 1], child_start[HTML_MAX_DEPTH + 1];
 };
 
-struct func_self {
-	const struct rpt_func *fn;
-	uint64_t self_ns;
-};
-
-/* Interned strings (arguments, results) of the embedded calls. */
-struct strtab {
-	char **s;
-	size_t n, cap;
-	uint32_t *slot;			/* open addressing: index + 1 */
-	size_t nslot;
-};
-
 struct html {
 	FILE *rows;			/* the embedded calls, as script rows */
 	char *rows_buf;
 	size_t rows_len;
 	uint64_t calls, embedded, fails, fails_aggregated;
-	struct lane **lanes;
+	struct lane **lanes;		/* HTML_MAX_LANES */
 	size_t nlanes;
-	uint32_t *lane_slot;		/* (pid, tid) hash: index + 1 */
+	struct rpt_idmap lane_index;	/* (pid, tid) -> lanes[] */
 	struct lane *last;
 	uint64_t bucket_ns;		/* width, doubled as time goes on */
 	uint64_t end_ns;
-	struct func_self funcs[HTML_FUNC_SLOTS];
-	struct strtab str;
+	struct rpt_idmap func_index;	/* function id -> self_ns[] */
+	uint64_t *self_ns;
+	size_t nself, self_cap;
+	struct rpt_strtab str;		/* arguments, results of embedded calls */
 };
-
-#define LANE_SLOTS (2 * HTML_MAX_LANES)
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
 
 static struct lane *lane_of(struct html *h, uint32_t pid, uint32_t tid)
 {
 	if (h->last && h->last->tid == tid && h->last->pid == pid)
 		return h->last;
-	size_t i = mix((uint64_t)pid << 32 | tid) % LANE_SLOTS;
-	for (;; i = (i + 1) % LANE_SLOTS) {
-		uint32_t k = h->lane_slot[i];
-		if (!k)
-			break;
-		struct lane *l = h->lanes[k - 1];
-		if (l->pid == pid && l->tid == tid)
-			return h->last = l;
-	}
 	if (h->nlanes == HTML_MAX_LANES)
 		return h->last = h->lanes[HTML_MAX_LANES - 1];
-	struct lane *l = rpt_calloc(1, sizeof(*l));
-	l->pid = pid;
-	l->tid = tid;
-	l->index = (uint32_t)h->nlanes;
-	h->lanes[h->nlanes++] = l;
-	h->lane_slot[i] = (uint32_t)h->nlanes;
-	return h->last = l;
+	bool fresh;
+	uint32_t i = rpt_idmap_get(&h->lane_index, (uint64_t)pid << 32 | tid,
+				   (uint32_t)h->nlanes, &fresh);
+	if (fresh) {
+		struct lane *l = rpt_calloc(1, sizeof(*l));
+		l->pid = pid;
+		l->tid = tid;
+		l->index = i;
+		h->lanes[h->nlanes++] = l;
+	}
+	return h->last = h->lanes[i];
 }
 
-static uint32_t intern(struct strtab *t, const char *s)
+static uint32_t intern(struct rpt_strtab *t, const char *s)
 {
-	if (t->n * 2 >= t->nslot) {
-		size_t ns = t->nslot ? t->nslot * 2 : 4096;
-		uint32_t *slot = rpt_calloc(ns, sizeof(*slot));
-		for (size_t k = 0; k < t->n; k++) {
-			size_t i;
-			uint64_t hsh = 1469598103934665603ull;
-			for (const char *p = t->s[k]; *p; p++)
-				hsh = (hsh ^ (unsigned char)*p) * 1099511628211ull;
-			for (i = hsh % ns; slot[i]; i = (i + 1) % ns)
-				;
-			slot[i] = (uint32_t)k + 1;
-		}
-		free(t->slot);
-		t->slot = slot;
-		t->nslot = ns;
-	}
-	uint64_t hsh = 1469598103934665603ull;
-	for (const char *p = s; *p; p++)
-		hsh = (hsh ^ (unsigned char)*p) * 1099511628211ull;
-	size_t i = hsh % t->nslot;
-	for (; t->slot[i]; i = (i + 1) % t->nslot)
-		if (!strcmp(t->s[t->slot[i] - 1], s))
-			return t->slot[i] - 1;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->s = realloc(t->s, t->cap * sizeof(*t->s));
-		if (!t->s)
-			abort();
-	}
-	t->s[t->n] = rpt_strdup(s);
-	t->slot[i] = (uint32_t)++t->n;
-	return (uint32_t)(t->n - 1);
+	bool fresh;
+	return rpt_strtab_get(t, s, &fresh);
 }
 
 static enum call_status status_of(const struct rpt_call *c)
@@ -225,6 +168,23 @@ static void count(struct html *h, struct lane *l, const struct rpt_call *c,
 	}
 }
 
+/* The self time of fn, 0 when first asked. */
+static uint64_t *self_slot(struct html *h, const struct rpt_func *fn)
+{
+	bool fresh;
+	uint32_t i = rpt_idmap_get(&h->func_index, fn->id, (uint32_t)h->nself, &fresh);
+	if (fresh) {
+		if (h->nself == h->self_cap) {
+			h->self_cap = h->self_cap ? h->self_cap * 2 : 64;
+			h->self_ns = realloc(h->self_ns, h->self_cap * sizeof(*h->self_ns));
+			if (!h->self_ns)
+				abort();
+		}
+		h->self_ns[h->nself++] = 0;
+	}
+	return &h->self_ns[i];
+}
+
 static void add_self(struct html *h, struct lane *l, const struct rpt_call *c)
 {
 	unsigned d = c->depth < HTML_MAX_DEPTH ? c->depth : HTML_MAX_DEPTH - 1;
@@ -235,16 +195,7 @@ static void add_self(struct html *h, struct lane *l, const struct rpt_call *c)
 	if (!l->child_ns[d] || c->start_ns < l->child_start[d])
 		l->child_start[d] = c->start_ns;
 	l->child_ns[d] += dur;
-	size_t i = mix((uintptr_t)c->fn) % HTML_FUNC_SLOTS;
-	for (size_t probes = 0; probes < HTML_FUNC_SLOTS; probes++, i = (i + 1) % HTML_FUNC_SLOTS) {
-		struct func_self *f = &h->funcs[i];
-		if (!f->fn)
-			f->fn = c->fn;
-		if (f->fn == c->fn) {
-			f->self_ns += kids < dur ? dur - kids : 0;
-			return;
-		}
-	}
+	*self_slot(h, c->fn) += kids < dur ? dur - kids : 0;
 }
 
 static void on_call(void *ctx, const struct rpt_call *c)
@@ -312,7 +263,6 @@ struct rpt_stream *rpt_html_begin(FILE *f, struct rpt_sink *sink)
 	if (!h->rows)
 		abort();
 	h->lanes = rpt_calloc(HTML_MAX_LANES, sizeof(*h->lanes));
-	h->lane_slot = rpt_calloc(LANE_SLOTS, sizeof(*h->lane_slot));
 	h->bucket_ns = 1000;
 	*sink = (struct rpt_sink){ .ctx = s, .call = on_call, .thread = on_thread };
 	return s;
@@ -477,13 +427,9 @@ static void write_errors(FILE *f, const struct rpt_view *v)
 	fputs("</section>\n", f);
 }
 
-static uint64_t self_of(const struct html *h, const struct rpt_func *fn)
+static uint64_t self_of(struct html *h, const struct rpt_func *fn)
 {
-	size_t i = mix((uintptr_t)fn) % HTML_FUNC_SLOTS;
-	for (size_t k = 0; k < HTML_FUNC_SLOTS && h->funcs[i].fn; k++, i = (i + 1) % HTML_FUNC_SLOTS)
-		if (h->funcs[i].fn == fn)
-			return h->funcs[i].self_ns;
-	return 0;
+	return *self_slot(h, fn);
 }
 
 static void ns_cell(FILE *f, uint64_t ns)
@@ -493,7 +439,7 @@ static void ns_cell(FILE *f, uint64_t ns)
 	fprintf(f, "<td class=\"n\" data-v=\"%" PRIu64 "\">%s</td>", ns, b);
 }
 
-static void write_functions(FILE *f, const struct rpt_view *v, const struct html *h)
+static void write_functions(FILE *f, const struct rpt_view *v, struct html *h)
 {
 	fputs("<section id=\"functions\"><h2>Functions</h2>\n"
 	      "<p>Click a column to sort. Self: the time not spent in other traced "
@@ -581,10 +527,8 @@ static void write_data(FILE *f, struct rpt_stream *s, const struct rpt_view *v)
 		if (i)
 			fputs(i % 16 ? "," : ",\n", f);
 		script_str(f, h->str.s[i]);
-		free(h->str.s[i]);
 	}
-	free(h->str.s);
-	free(h->str.slot);
+	rpt_strtab_free(&h->str);
 	fputs("];\nvar FUNCS={", f);
 	for (size_t i = 0; i < v->nfuncs; i++) {
 		fprintf(f, "%s%u:[", i ? "," : "", v->funcs[i]->id);
@@ -635,7 +579,7 @@ static void write_data(FILE *f, struct rpt_stream *s, const struct rpt_view *v)
 		free(l);
 	}
 	free(h->lanes);
-	free(h->lane_slot);
+	rpt_idmap_free(&h->lane_index);
 	fputs("];\n</script>\n", f);
 }
 
@@ -799,6 +743,8 @@ void rpt_html_finish(struct rpt_stream *s, const struct rpt_view *v)
 	for (size_t i = 0; i < s->nthreads; i++)
 		free(s->threads[i].name);
 	free(s->threads);
+	rpt_idmap_free(&h->func_index);
+	free(h->self_ns);
 	free(h);
 	free(s);
 }

@@ -15,6 +15,8 @@
  *     --callsite FRAME  the hot loop's call site, "module+0xoffset"
  *     --hot-name NAME   the hot loop's function name (default cuCtxGetDevice)
  *     --no-end          stop without the end record (a killed writer)
+ *     --no-thread-names  no VT_REC_THREAD records (an interposer that
+ *                       never learnt its threads' names)
  *     --fail-at-end     after the hot loop, a cuMemAlloc_v2 on the last
  *                       thread fails with CUDA_ERROR_OUT_OF_MEMORY
  *     --syscall-at WHERE  where cuinit-fail's syscall event sits in the
@@ -52,6 +54,7 @@ static struct vt_writer *w;
 static uint64_t mono0;		/* CLOCK_MONOTONIC of tick 0 */
 static uint64_t now_ticks;	/* advances as calls "take time" */
 static const char *callsite_module;
+static int no_thread_names;
 
 static void die(const char *what)
 {
@@ -131,6 +134,8 @@ static void thread_rec(uint32_t pid, uint32_t tid, const char *name)
 {
 	unsigned char buf[64] = { 0 };
 	struct vt_rec_thread *t = (void *)buf;
+	if (no_thread_names)
+		return;
 	size_t n = sizeof(*t) + strlen(name) + 1;
 	*t = (struct vt_rec_thread){
 		.h = { .type = VT_REC_THREAD, .size = VT_ALIGN8((uint32_t)n) },
@@ -243,6 +248,8 @@ int main(int argc, char **argv)
 			drv_names[F_CTX_GET_DEVICE] = argv[++i];
 		else if (!strcmp(argv[i], "--no-end"))
 			no_end = 1;
+		else if (!strcmp(argv[i], "--no-thread-names"))
+			no_thread_names = 1;
 		else if (!strcmp(argv[i], "--fail-at-end"))
 			fail_at_end = 1;
 		else if (argv[i][0] != '-' || !strcmp(argv[i], "-"))
