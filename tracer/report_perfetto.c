@@ -257,7 +257,7 @@ static void on_call(void *ctx, const struct rpt_call *c)
 	struct rpt_kv kv[RPT_MAX_KV];
 	size_t nkv = rpt_split_args(args, kv, RPT_MAX_KV);
 	for (size_t i = 0; i < nkv; i++) {
-		char key[16];
+		char key[32];
 		if (!kv[i].key)
 			snprintf(key, sizeof(key), "arg%zu", i);
 		annotate(p, kv[i].key ? kv[i].key : key, kv[i].value);
