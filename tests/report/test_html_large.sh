@@ -52,3 +52,34 @@ failed_drawn=$(sed -n 's/.*data-failed-drawn="\([0-9]*\)".*/\1/p' "$T/dom.html")
 expect_eq "$name in Chromium: the failure drawn on the whole-trace timeline" "$failed_drawn" 1
 check "$name in Chromium: screenshot kept ($shot)" \
 	bash -c "[ \"\$(head -c 8 '$shot' | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a ]"
+# Interaction: a script appended to a copy of the page clicks the error
+# row (the timeline zooms to the failing call and shows its arguments and
+# result) and sorts the function table by calls, both ways.
+cp "$T/r.html" "$T/click.html"
+cat >>"$T/click.html" <<'JS'
+<script>
+(function(){var out={};try{
+ document.querySelector('tr.err').click();
+ out.sel=document.getElementById('sel').textContent.split('\n')[0];
+ out.failed=document.getElementById('drawn').getAttribute('data-failed-drawn');
+ out.drawn=document.getElementById('drawn').getAttribute('data-drawn');
+ var th=document.querySelectorAll('#ftable th')[2];th.click();
+ var first=function(){var r=document.querySelector('#ftable tbody tr');return r.cells[0].textContent+'='+r.cells[2].getAttribute('data-v');};
+ out.most=first();th.click();out.fewest=first().replace(/.*=/,'');
+}catch(e){out.error=String(e);}
+for(var k in out)document.body.setAttribute('data-t-'+k,out[k]);})();
+</script>
+JS
+HOME=$T timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+	--user-data-dir="$T/chrome" --window-size=1400,1000 --virtual-time-budget=10000 \
+	--dump-dom "file://$T/click.html" >"$T/click-dom.html" 2>>"$T/chrome.log"
+body=$(grep -o '<body[^>]*>' "$T/click-dom.html" | sed 's/&quot;/"/g')
+attr() { sed -n "s/.* data-t-$1=\"\([^\"]*\)\".*/\1/p" <<<"$body"; }
+expect_eq "$name in Chromium: no script error on click and sort" "$(attr error)" ""
+expect_eq "$name in Chromium: clicking the error shows the call with its result" "$(attr sel)" \
+	"cuMemAlloc_v2(dptr=0x7ffc0060, bytesize=85899345920 (81920 MiB)) = CUDA_ERROR_OUT_OF_MEMORY (2)"
+check "$name in Chromium: ... and zooms the timeline to it ($(attr drawn) calls in view)" \
+	test "$(attr failed)" = 1 -a "$(attr drawn)" -lt 100
+# Most calls: the hot loop's 4 x 250000; fewest: a function called once.
+expect_eq "$name in Chromium: the function table sorts by calls, both ways" \
+	"$(attr most) $(attr fewest)" "cuCtxGetDevice=1000000 1"
