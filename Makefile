@@ -34,10 +34,11 @@ SAN      ?= 0
 PKGS     := libseccomp libelf libunwind capstone libzstd liblz4
 APT_PKGS := build-essential pkg-config libseccomp-dev libelf-dev \
             libunwind-dev libcapstone-dev libzstd-dev liblz4-dev
-# Only for tests and benchmarks: peers, fuzzing and a browser for the
-# HTML timeline test.  Absent ones make their tests skip with a reason.
+# Only for tests and benchmarks: peers, fuzzing, a browser for the
+# HTML report test and a protobuf decoder for the Perfetto output test.
+# Absent ones make their tests skip with a reason.
 APT_TEST_PKGS := clang lld binutils-gold strace ltrace uftrace patchelf \
-            chromium bc
+            chromium bc protobuf-compiler python3-protobuf
 
 HAVE_PKGS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo 1)
 ifeq ($(HAVE_PKGS),1)

@@ -45,7 +45,7 @@ row() {	# label us rss small_rss
 		printf "%-34s %10d %9.3f %10.1f %8.1fx %11d KiB %10s KiB\n", l, n, us / 1e6, n / us, us / c, r, s }'
 }
 row "cat (read floor)" "$cat_us" "$cat_rss" "-"
-for fmt in summary text json csv chrome html; do
+for fmt in summary text json csv chrome perfetto html; do
 	read -r us rss < <(measure "$vgpu" report --format $fmt -o /dev/null "$tmp/big.trace")
 	read -r _ srss < <(measure "$vgpu" report --format $fmt -o /dev/null "$tmp/small.trace")
 	row "vgpu-run report --format $fmt" "$us" "$rss" "$srss"
@@ -67,3 +67,22 @@ C
 	row "uftrace dump --chrome (8M calls)" "$us" "$rss" "$srss"
 fi
 echo "($records records in $(stat -c %s "$tmp/big.trace") bytes; small trace $small_records records)"
+# What a timeline costs on disk, and whether the HTML page of the big
+# trace (most calls aggregated into time buckets) stays light to load.
+for fmt in chrome perfetto html; do
+	"$vgpu" report --format $fmt -o "$tmp/out.$fmt" "$tmp/big.trace"
+	printf '%-8s output: %6.1f MB for %s records (%.1f bytes per call)\n' $fmt \
+		"$(awk -v b="$(stat -c %s "$tmp/out.$fmt")" 'BEGIN { print b / 1e6 }')" "$records" \
+		"$(awk -v b="$(stat -c %s "$tmp/out.$fmt")" -v n="$records" 'BEGIN { print 2 * b / n }')"
+done
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$browser" ]; then
+	t0=$(now)
+	HOME=$tmp timeout 300 "$browser" --headless --no-sandbox --disable-gpu \
+		--user-data-dir="$tmp/chrome" --virtual-time-budget=30000 --dump-dom \
+		"file://$tmp/out.html" >"$tmp/dom.html" 2>/dev/null
+	t1=$(now)
+	printf 'html page of the %s-record trace: headless Chromium loaded and drew it in %.2f s (%s)\n' \
+		"$records" "$(awk -v us=$(( (t1 - t0) / 1000 )) 'BEGIN { print us / 1e6 }')" \
+		"$(grep -q 'data-rendered="1"' "$tmp/dom.html" && echo "script finished" || echo "SCRIPT DID NOT FINISH")"
+fi

@@ -23,6 +23,7 @@ passed=0 failed=0 skipped=0
 failures=()
 times=()
 logdir=$(mktemp -d /tmp/vgpu-tests.XXXXXX)
+export VGPU_LOGDIR=$logdir	# tests keep artifacts (screenshots) here
 chmod 755 "$logdir"
 
 run_tree() {

@@ -325,6 +325,8 @@ struct rpt_stream *rpt_csv_begin(FILE *f, struct rpt_sink *sink);
 void rpt_csv_finish(struct rpt_stream *s, const struct rpt_view *v);
 struct rpt_stream *rpt_html_begin(FILE *f, struct rpt_sink *sink);
 void rpt_html_finish(struct rpt_stream *s, const struct rpt_view *v);
+struct rpt_stream *rpt_perfetto_begin(FILE *f, struct rpt_sink *sink);
+void rpt_perfetto_finish(struct rpt_stream *s, const struct rpt_view *v);
 
 /* ---- helpers (report_util.c) ---- */
 void rpt_json_str(FILE *f, const char *s);	/* quoted, escaped */

@@ -10,20 +10,22 @@
 #include "out_file.h"
 #include "report.h"
 
-enum fmt { FMT_TEXT, FMT_JSON, FMT_CHROME, FMT_CSV, FMT_HTML, FMT_SUMMARY };
+enum fmt { FMT_TEXT, FMT_JSON, FMT_CHROME, FMT_CSV, FMT_HTML, FMT_SUMMARY,
+	   FMT_PERFETTO };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: vgpu-run report [--format text|json|chrome|csv|html|summary]\n"
+"usage: vgpu-run report [--format text|json|chrome|perfetto|csv|html|summary]\n"
 "                       [--sort time|calls|errors|name] [-o OUT] TRACE\n"
 "\n"
 "  text     processes, libraries, per-API summary, errors, diagnosis (default)\n"
 "  summary  the per-API table alone (what -c prints)\n"
 "  json     the same as text, as JSON (schema vgpu-run-report, version 1)\n"
 "  chrome   trace-event JSON for ui.perfetto.dev and chrome://tracing\n"
+"  perfetto Perfetto protobuf trace (ui.perfetto.dev, trace_processor)\n"
 "  csv      one row per call\n"
-"  html     one self-contained page: report and zoomable timeline\n"
+"  html     one self-contained page: diagnosis, errors, functions, timeline\n"
 "  --decode-table FILE   decode arguments with FILE instead of the built-in\n"
 "                        api_decode.txt\n");
 }
@@ -50,7 +52,7 @@ FILE *rpt_create_output(const char *path)
 static int parse_format(const char *s, enum fmt *f)
 {
 	static const char *const names[] = { "text", "json", "chrome", "csv",
-					     "html", "summary" };
+					     "html", "summary", "perfetto" };
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i])) {
 			*f = (enum fmt)i;
@@ -74,6 +76,8 @@ static int run_report(const char *trace, const char *name, FILE *out,
 		st = rpt_csv_begin(out, &sink);
 	else if (fmt == FMT_HTML)
 		st = rpt_html_begin(out, &sink);
+	else if (fmt == FMT_PERFETTO)
+		st = rpt_perfetto_begin(out, &sink);
 	char err[512];
 	int rc = rpt_model_read(m, trace, st ? &sink : NULL, err, sizeof(err));
 	if (rc && !st) {
@@ -91,6 +95,7 @@ static int run_report(const char *trace, const char *name, FILE *out,
 	case FMT_CHROME: rpt_chrome_finish(st, &v); break;
 	case FMT_CSV: rpt_csv_finish(st, &v); break;
 	case FMT_HTML: rpt_html_finish(st, &v); break;
+	case FMT_PERFETTO: rpt_perfetto_finish(st, &v); break;
 	}
 	int status = 0;
 	if (rc) {

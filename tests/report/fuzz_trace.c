@@ -16,17 +16,24 @@ static FILE *sinkfile(void)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 {
 	FILE *out = sinkfile();
-	for (int pass = 0; pass < 2; pass++) {
+	/* Pass 0: the whole-trace writers; then each streaming writer. */
+	static struct rpt_stream *(*const begin[])(FILE *, struct rpt_sink *) = {
+		NULL, rpt_chrome_begin, rpt_perfetto_begin, rpt_html_begin,
+	};
+	static void (*const finish[])(struct rpt_stream *, const struct rpt_view *) = {
+		NULL, rpt_chrome_finish, rpt_perfetto_finish, rpt_html_finish,
+	};
+	for (int pass = 0; pass < 4; pass++) {
 		struct rpt_model *m = rpt_model_new();
 		struct rpt_sink sink = { 0 };
-		struct rpt_stream *st = pass ? rpt_chrome_begin(out, &sink) : NULL;
+		struct rpt_stream *st = pass ? begin[pass](out, &sink) : NULL;
 		char err[512];
 		int rc = rpt_model_read_mem(m, data, len, pass ? &sink : NULL,
 					    err, sizeof(err));
 		struct rpt_view v;
 		rpt_model_view(m, &v);
 		if (pass) {
-			rpt_chrome_finish(st, &v);
+			finish[pass](st, &v);
 		} else if (!rc) {
 			rpt_write_text(out, &v, SORT_CALLS);
 			rpt_write_json(out, &v);

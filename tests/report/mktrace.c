@@ -15,6 +15,10 @@
  *     --callsite FRAME  the hot loop's call site, "module+0xoffset"
  *     --hot-name NAME   the hot loop's function name (default cuCtxGetDevice)
  *     --no-end          stop without the end record (a killed writer)
+ *     --no-thread-names  no VT_REC_THREAD records (an interposer that
+ *                       never learnt its threads' names)
+ *     --fail-at-end     after the hot loop, a cuMemAlloc_v2 on the last
+ *                       thread fails with CUDA_ERROR_OUT_OF_MEMORY
  *     --syscall-at WHERE  where cuinit-fail's syscall event sits in the
  *                       file: before, inside (default) or after the call
  *                       records (rings are drained after events are written)
@@ -50,6 +54,7 @@ static struct vt_writer *w;
 static uint64_t mono0;		/* CLOCK_MONOTONIC of tick 0 */
 static uint64_t now_ticks;	/* advances as calls "take time" */
 static const char *callsite_module;
+static int no_thread_names;
 
 static void die(const char *what)
 {
@@ -129,6 +134,8 @@ static void thread_rec(uint32_t pid, uint32_t tid, const char *name)
 {
 	unsigned char buf[64] = { 0 };
 	struct vt_rec_thread *t = (void *)buf;
+	if (no_thread_names)
+		return;
 	size_t n = sizeof(*t) + strlen(name) + 1;
 	*t = (struct vt_rec_thread){
 		.h = { .type = VT_REC_THREAD, .size = VT_ALIGN8((uint32_t)n) },
@@ -224,7 +231,7 @@ int main(int argc, char **argv)
 	const char *scenario = "app", *out = NULL;
 	uint64_t calls = 1000;
 	unsigned threads = 2;
-	int no_end = 0;
+	int no_end = 0, fail_at_end = 0;
 	const char *syscall_at = "inside";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
@@ -241,6 +248,10 @@ int main(int argc, char **argv)
 			drv_names[F_CTX_GET_DEVICE] = argv[++i];
 		else if (!strcmp(argv[i], "--no-end"))
 			no_end = 1;
+		else if (!strcmp(argv[i], "--no-thread-names"))
+			no_thread_names = 1;
+		else if (!strcmp(argv[i], "--fail-at-end"))
+			fail_at_end = 1;
 		else if (argv[i][0] != '-' || !strcmp(argv[i], "-"))
 			out = argv[i];
 		else
@@ -359,6 +370,10 @@ int main(int argc, char **argv)
 			if (t + 1 < threads)
 				now_ticks = saved;	/* threads run in parallel */
 		}
+	}
+	if (fail_at_end) {
+		enter(DRV(F_MEM_ALLOC), pid + threads - 1, 0x7ffc0060, 80ull << 30, 0, 0);
+		leave(DRV(F_MEM_ALLOC), pid + threads - 1, 2, 0, 0, 0, 0);
 	}
 	if (!strcmp(scenario, "crash")) {
 		/* The process dies inside cuMemAlloc_v2: enter, no exit. */
